@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# bench/run.sh — Tongban benchmarks (called by `make bench`).
+#
+#  (a) GET /api/v1/matters/{code} with wrk -t2 -c64 -d10s --latency against
+#      tongban (SQLite, seed data) and against nginx serving the identical bytes
+#      from a file in the same run: both req/s, both p99, ratio (goal >= 0.5).
+#  (b) case submissions/s with 32 concurrent clients (wrk -t32 -c32, each
+#      connection its own citizen, bench/submit.lua) on SQLite and on
+#      PostgreSQL (a throwaway cluster from scripts/pg.sh), each compared with
+#      a plain single-row-insert loop on the same engine (SQLite: the C program
+#      bench/ref_sqlite_insert.c, WAL, one transaction per insert; PostgreSQL:
+#      pgbench -n -c 32 -T 10 with one INSERT per transaction).
+#      Goal: >= 1,000 submissions/s on SQLite.
+#  (c) tongban RSS (VmRSS) idle and after (a).
+# Prints a Markdown table and writes it to bench/results/latest.md.
+#
+# Environment: TB_BIN (default build/tongban), BENCH_DURATION (default 10s),
+# BENCH_MATTER (matter code for (a)), BENCH_SQLITE_SYNC (synchronous mode of
+# the SQLite reference; default NORMAL), BENCH_SKIP_PG=1, BENCH_KEEP=1 (keep
+# the temp dir). Loopback only; the whole run takes about two minutes.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TB_BIN=${TB_BIN:-$ROOT/build/tongban}
+case "$TB_BIN" in /*) ;; *) TB_BIN="$ROOT/$TB_BIN" ;; esac
+DUR=${BENCH_DURATION:-10s}
+DUR_S=${DUR%s}
+MATTER=${BENCH_MATTER:-11230000MB1917443F000117004000}
+SQLITE_SYNC=${BENCH_SQLITE_SYNC:-NORMAL}
+PY=/usr/bin/python3
+CLIENTS=32
+REGIONS="$(dirname "$TB_BIN")/regions.json"
+[ -f "$REGIONS" ] || REGIONS="$ROOT/build/regions.json"
+
+for t in wrk nginx curl gcc "$PY"; do
+  command -v "$t" >/dev/null || { echo "bench: $t is missing (apt-get install wrk nginx-light curl gcc python3-requests)" >&2; exit 1; }
+done
+[ -x "$TB_BIN" ] || { echo "bench: $TB_BIN not found; run make build first" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/tongban-bench.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+PGDIR=""
+cleanup() {
+  set +e
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  [ -n "$PGDIR" ] && "$ROOT/scripts/pg.sh" stop "$PGDIR" >/dev/null 2>&1
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT INT TERM
+
+log() { echo "bench: $*" >&2; }
+
+free_port() { "$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# start_tb NAME DATABASE PORT  -> sets TB_PID
+start_tb() {
+  local name=$1 db=$2 port=$3 dir="$WORK/$1"
+  mkdir -p "$dir/data"
+  export TONGBAN_LISTEN=127.0.0.1:$port TONGBAN_DATABASE=$db TONGBAN_DATA_DIR=$dir/data \
+         TONGBAN_WEB_ROOT=$ROOT/web/dist TONGBAN_SMS_PROVIDER=sandbox TONGBAN_SEED_DIR=$ROOT/seed \
+         TONGBAN_REGIONS_FILE=$REGIONS
+  unset TONGBAN_CONFIG
+  (cd "$dir" && "$TB_BIN" migrate >"$dir/migrate.log" 2>&1) || { cat "$dir/migrate.log" >&2; exit 1; }
+  (cd "$dir" && "$TB_BIN" seed >"$dir/seed.log" 2>&1) || { cat "$dir/seed.log" >&2; exit 1; }
+  (cd "$dir" && exec "$TB_BIN" serve >/dev/null 2>"$dir/stderr.log") &
+  TB_PID=$!
+  PIDS+=("$TB_PID")
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$TB_PID" 2>/dev/null || { tail -n 30 "$dir/stderr.log" >&2; echo "bench: tongban exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "bench: tongban ($name) not ready after 30 s" >&2; tail -n 30 "$dir/stderr.log" >&2; exit 1
+}
+
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# wrk output -> "rps p99_ms non2xx"
+parse_wrk() {
+  "$PY" - "$1" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
+p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
+non = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+err = re.search(r"Socket errors:.*", t)
+ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else float("nan")
+print(f"{float(rps.group(1)) if rps else 0:.0f} {ms:.2f} {non.group(1) if non else 0}")
+EOF
+}
+
+CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+NCPU=$(nproc)
+VERSION=$("$TB_BIN" version 2>/dev/null | head -n1 || echo "?")
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
+DATE=$(TZ=Asia/Shanghai date '+%Y-%m-%d %H:%M %z')
+
+# ------------------------------------------------------------------ (a) + (c)
+log "(a) starting tongban on SQLite"
+P_TB=$(free_port)
+start_tb sqlite "$WORK/sqlite/tongban.db" "$P_TB"
+TB_SQLITE_PID=$TB_PID
+sleep 1
+RSS_IDLE=$(rss_kb "$TB_SQLITE_PID")
+
+URL_PATH="/api/v1/matters/$MATTER"
+mkdir -p "$WORK/www/api/v1/matters"
+if ! curl -sf "http://127.0.0.1:$P_TB$URL_PATH" -o "$WORK/www$URL_PATH"; then
+  log "matter $MATTER not found; using the first hot matter instead"
+  MATTER=$(curl -sf "http://127.0.0.1:$P_TB/api/v1/matters/hot" | "$PY" -c 'import json,sys;print(json.load(sys.stdin)["items"][0]["code"])')
+  URL_PATH="/api/v1/matters/$MATTER"
+  curl -sf "http://127.0.0.1:$P_TB$URL_PATH" -o "$WORK/www$URL_PATH"
+fi
+chmod -R a+rX "$WORK/www"
+BYTES=$(stat -c %s "$WORK/www$URL_PATH")
+
+P_NG=$(free_port)
+mkdir -p "$WORK/nginx/tmp"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes 2;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 10000000;
+  keepalive_timeout 65;
+  default_type application/json;
+  client_body_temp_path $WORK/nginx/tmp/body;
+  proxy_temp_path $WORK/nginx/tmp/proxy;
+  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+  scgi_temp_path $WORK/nginx/tmp/scgi;
+  server {
+    listen 127.0.0.1:$P_NG;
+    root $WORK/www;
+  }
+}
+EOF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" &
+NG_PID=$!
+PIDS+=("$NG_PID")
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$P_NG$URL_PATH" -o "$WORK/nginx.body" 2>/dev/null && break; sleep 0.05; done
+cmp -s "$WORK/nginx.body" "$WORK/www$URL_PATH" || { log "nginx does not serve the same bytes"; cat "$WORK/nginx/error.log" >&2; exit 1; }
+
+log "(a) wrk against tongban and nginx ($BYTES bytes, $DUR each, after a 2 s warm-up)"
+wrk -t2 -c64 -d2s "http://127.0.0.1:$P_TB$URL_PATH" >/dev/null
+wrk -t2 -c64 -d"$DUR" --latency "http://127.0.0.1:$P_TB$URL_PATH" >"$WORK/wrk_tb.txt"
+wrk -t2 -c64 -d2s "http://127.0.0.1:$P_NG$URL_PATH" >/dev/null
+wrk -t2 -c64 -d"$DUR" --latency "http://127.0.0.1:$P_NG$URL_PATH" >"$WORK/wrk_ng.txt"
+read -r TB_RPS TB_P99 TB_NON <<<"$(parse_wrk "$WORK/wrk_tb.txt")"
+read -r NG_RPS NG_P99 NG_NON <<<"$(parse_wrk "$WORK/wrk_ng.txt")"
+RSS_AFTER=$(rss_kb "$TB_SQLITE_PID")
+stop_pid "$NG_PID"
+
+# ------------------------------------------------------------------ (b) SQLite
+log "(b) preparing $CLIENTS citizens on SQLite"
+"$PY" "$ROOT/bench/prepare.py" "http://127.0.0.1:$P_TB" "$CLIENTS" "$WORK/sessions_sqlite.txt"
+log "(b) wrk submissions on SQLite ($DUR)"
+TB_BENCH_SESSIONS="$WORK/sessions_sqlite.txt" wrk -t$CLIENTS -c$CLIENTS -d"$DUR" --latency \
+  -s "$ROOT/bench/submit.lua" "http://127.0.0.1:$P_TB" >"$WORK/wrk_sub_sqlite.txt"
+stop_pid "$TB_SQLITE_PID"
+
+sub_rate() {
+  "$PY" - "$1" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"SUBMIT created=(\d+) other=(\d+) duration_us=(\d+) p99_us=(\d+)", t)
+e = re.search(r"SUBMIT first_error=(.*)", t)
+if not m:
+    print("0 0 nan -"); sys.exit()
+c, o, d, p = map(int, m.groups())
+print(f"{c / (d / 1e6):.0f} {o} {p / 1000:.2f} {(e.group(1)[:120] if e else '-').replace(' ', '_')}")
+EOF
+}
+read -r SUB_SQ SUB_SQ_ERR SUB_SQ_P99 SUB_SQ_FIRST <<<"$(sub_rate "$WORK/wrk_sub_sqlite.txt")"
+
+log "(b) reference: single-row INSERT loop on SQLite (WAL, synchronous=$SQLITE_SYNC)"
+gcc -O2 -o "$WORK/ref_sqlite_insert" "$ROOT/bench/ref_sqlite_insert.c" -lsqlite3
+"$WORK/ref_sqlite_insert" "$WORK/sqlite/ref.db" "$DUR_S" "$SQLITE_SYNC" >"$WORK/ref_sqlite.txt"
+REF_SQ=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$WORK/ref_sqlite.txt" | awk '{printf "%.0f", $1}')
+
+# ------------------------------------------------------------------ (b) PostgreSQL
+SUB_PG=""; REF_PG=""; SUB_PG_ERR=""; SUB_PG_P99=""; SUB_PG_FIRST="-"
+if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  log "(b) starting a throwaway PostgreSQL 15"
+  PGDIR="$WORK/pg"
+  PG_URL=$("$ROOT/scripts/pg.sh" start "$PGDIR" "$(free_port)")
+  P_TB2=$(free_port)
+  start_tb pg "$PG_URL" "$P_TB2"
+  TB_PG_PID=$TB_PID
+  log "(b) preparing $CLIENTS citizens on PostgreSQL"
+  "$PY" "$ROOT/bench/prepare.py" "http://127.0.0.1:$P_TB2" "$CLIENTS" "$WORK/sessions_pg.txt"
+  log "(b) wrk submissions on PostgreSQL ($DUR)"
+  TB_BENCH_SESSIONS="$WORK/sessions_pg.txt" wrk -t$CLIENTS -c$CLIENTS -d"$DUR" --latency \
+    -s "$ROOT/bench/submit.lua" "http://127.0.0.1:$P_TB2" >"$WORK/wrk_sub_pg.txt"
+  read -r SUB_PG SUB_PG_ERR SUB_PG_P99 SUB_PG_FIRST <<<"$(sub_rate "$WORK/wrk_sub_pg.txt")"
+  stop_pid "$TB_PG_PID"
+  log "(b) reference: pgbench -n -c $CLIENTS -T $DUR_S, one INSERT per transaction"
+  /usr/lib/postgresql/15/bin/psql -X -q "$PG_URL" -c \
+    "DROP TABLE IF EXISTS bench_ref; CREATE TABLE bench_ref(id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+  echo "INSERT INTO bench_ref(v) VALUES ('2301022026112800000-' || :client_id);" >"$WORK/insert.sql"
+  /usr/lib/postgresql/15/bin/pgbench -n -c $CLIENTS -j 2 -T "$DUR_S" -f "$WORK/insert.sql" "$PG_URL" \
+    >"$WORK/pgbench.txt" 2>&1 || { cat "$WORK/pgbench.txt" >&2; exit 1; }
+  REF_PG=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.txt" | head -n1 | awk '{printf "%.0f", $1}')
+fi
+
+# ------------------------------------------------------------------ report
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "–" }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+verdict() { awk -v v="$1" -v g="$2" 'BEGIN { if (v != "" && v + 0 >= g + 0) print "met"; else print "**not met**" }'; }
+
+R_A=$(ratio "$TB_RPS" "$NG_RPS")
+R_SQ=$(ratio "$SUB_SQ" "$REF_SQ")
+R_PG=$(ratio "$SUB_PG" "$REF_PG")
+OUT="$ROOT/bench/results/latest.md"
+mkdir -p "$ROOT/bench/results"
+{
+  echo "## Tongban benchmark — $DATE"
+  echo
+  echo "Machine: $CPU, $NCPU cores. tongban: ${VERSION} (commit $COMMIT). Loopback only, load generator on the same machine."
+  echo
+  echo "| benchmark | tongban | reference | ratio tongban/reference | goal |"
+  echo "|---|---|---|---|---|"
+  echo "| (a) GET \`/api/v1/matters/{code}\` ($BYTES B), wrk -t2 -c64 -d$DUR, req/s | $TB_RPS | nginx (same bytes from a file): $NG_RPS | $R_A | ≥ 0.5: $(verdict "$R_A" 0.5) |"
+  echo "| (a) same, p99 latency | $TB_P99 ms | nginx: $NG_P99 ms | | |"
+  echo "| (b) case submissions/s, SQLite, $CLIENTS clients, $DUR | $SUB_SQ (p99 $SUB_SQ_P99 ms, non-201: $SUB_SQ_ERR) | single-row INSERT loop, WAL, synchronous=$SQLITE_SYNC: $REF_SQ/s | $R_SQ | ≥ 1,000/s: $(verdict "$SUB_SQ" 1000) |"
+  if [ -n "$SUB_PG" ]; then
+    echo "| (b) case submissions/s, PostgreSQL 15, $CLIENTS clients, $DUR | $SUB_PG (p99 $SUB_PG_P99 ms, non-201: $SUB_PG_ERR) | pgbench -c $CLIENTS, one INSERT per transaction: $REF_PG tps | $R_PG | |"
+  else
+    echo "| (b) case submissions/s, PostgreSQL 15 | not run | | | |"
+  fi
+  echo "| (c) tongban RSS idle (after start + seed) | $(mb "$RSS_IDLE") | | | |"
+  echo "| (c) tongban RSS after (a) | $(mb "$RSS_AFTER") | | | |"
+  echo
+  [ "$TB_NON" != 0 ] && echo "Warning: tongban answered $TB_NON non-2xx responses in (a)."
+  [ "$SUB_SQ_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite: \`${SUB_SQ_FIRST//_/ }\`"
+  [ "$SUB_PG_FIRST" != "-" ] && echo "First non-201 submission answer on PostgreSQL: \`${SUB_PG_FIRST//_/ }\`"
+  true
+} >"$OUT"
+cat "$OUT"

@@ -1,0 +1,154 @@
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+tb_config tb_cfg;
+
+enum { T_STR, T_INT, T_BOOL };
+
+#define S(k) {#k, T_STR, offsetof(tb_config, k), sizeof(((tb_config *)0)->k)}
+#define I(k) {#k, T_INT, offsetof(tb_config, k), 0}
+#define B(k) {#k, T_BOOL, offsetof(tb_config, k), 0}
+
+static const struct key {
+    const char *name;
+    int type;
+    size_t off, size;
+} keys[] = {
+    S(listen), S(database), S(data_dir), S(web_root), S(seed_dir), S(regions_file), S(sms_provider),
+    S(serial_rule), S(log_level), S(sqlite_synchronous), I(threads), B(secure_cookies), B(trust_proxy),
+    I(session_idle_minutes), I(session_absolute_hours), I(login_max_failures), I(login_window_minutes),
+    I(login_lock_minutes), I(progress_per_minute), I(upload_max_mb), I(body_max_kb), I(rule_timeout_ms),
+};
+
+void tb_config_defaults(tb_config *c)
+{
+    memset(c, 0, sizeof *c);
+    strcpy(c->listen, "127.0.0.1:8080");
+    strcpy(c->database, "var/tongban.db");
+    strcpy(c->data_dir, "var");
+    strcpy(c->web_root, "web/dist");
+    strcpy(c->seed_dir, "seed");
+    strcpy(c->regions_file, "build/regions.json");
+    strcpy(c->sms_provider, "sandbox");
+    strcpy(c->serial_rule, "{region}{date}{seq:5}");
+    strcpy(c->log_level, "info");
+    strcpy(c->sqlite_synchronous, "normal");
+    c->session_idle_minutes = 30;
+    c->session_absolute_hours = 12;
+    c->login_max_failures = 5;
+    c->login_window_minutes = 15;
+    c->login_lock_minutes = 15;
+    c->progress_per_minute = 10;
+    c->upload_max_mb = 10;
+    c->body_max_kb = 1024;
+    c->rule_timeout_ms = 500;
+}
+
+static int parse_int(const char *v, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 0 || n > 1000000)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on"))
+        *out = true;
+    else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "off"))
+        *out = false;
+    else
+        return -1;
+    return 0;
+}
+
+int tb_config_set(tb_config *c, const char *key, const char *value)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct key *k = &keys[i];
+        if (strcmp(k->name, key))
+            continue;
+        char *field = (char *)c + k->off;
+        switch (k->type) {
+        case T_STR:
+            if (strlen(value) >= k->size)
+                return -1;
+            strcpy(field, value);
+            return 0;
+        case T_INT:
+            return parse_int(value, (int *)field);
+        default:
+            return parse_bool(value, (bool *)field);
+        }
+    }
+    return -1;
+}
+
+typedef struct {
+    tb_config *c;
+    char *err;
+    size_t errlen;
+    int failed;
+} ini_ctx;
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    ini_ctx *x = user;
+    if (tb_config_set(x->c, name, value) != 0) {
+        if (!x->failed)
+            snprintf(x->err, x->errlen, "配置项无效: %s%s%s = %s", section[0] ? section : "", section[0] ? "." : "",
+                     name, value);
+        x->failed = 1;
+    }
+    return 1;
+}
+
+static int apply_env(tb_config *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char env[64] = "TONGBAN_";
+        size_t n = strlen(env);
+        for (const char *p = keys[i].name; *p && n < sizeof env - 1; p++)
+            env[n++] = (char)toupper((unsigned char)*p);
+        env[n] = '\0';
+        const char *v = getenv(env);
+        if (v && tb_config_set(c, keys[i].name, v) != 0) {
+            snprintf(err, errlen, "环境变量取值无效: %s=%s", env, v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int tb_config_load(tb_config *c, const char *path, char *err, size_t errlen)
+{
+    tb_config_defaults(c);
+    if (!path)
+        path = getenv("TONGBAN_CONFIG");
+    if (!path && access("tongban.ini", R_OK) == 0)
+        path = "tongban.ini";
+    if (path) {
+        ini_ctx x = {c, err, errlen, 0};
+        int rc = ini_parse(path, on_ini, &x);
+        if (rc < 0) {
+            snprintf(err, errlen, "无法读取配置文件 %s", path);
+            return -1;
+        }
+        if (rc > 0 && !x.failed)
+            snprintf(err, errlen, "配置文件 %s 第 %d 行格式错误", path, rc);
+        if (rc > 0 || x.failed)
+            return -1;
+    }
+    return apply_env(c, err, errlen);
+}

@@ -1,0 +1,44 @@
+/* Configuration: defaults, then an INI file (libinih), then TONGBAN_*
+ * environment variables. One flat section-less key space; keys are the
+ * lower-case names below, environment names their upper-case TONGBAN_ form. */
+#ifndef TB_CORE_CONFIG_H
+#define TB_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char listen[128];          /* host:port */
+    char database[1024];       /* file path or postgres:// URL */
+    char data_dir[512];        /* uploads, keys */
+    char web_root[512];        /* built web assets (web/dist) */
+    char seed_dir[512];        /* demo data (seed/) */
+    char regions_file[512];    /* generated at build time */
+    char sms_provider[32];     /* sandbox */
+    char serial_rule[128];     /* business coding rule for 办件编号 */
+    char log_level[16];
+    char sqlite_synchronous[16];
+    int threads;               /* 0 = one per core */
+    bool secure_cookies;
+    bool trust_proxy;          /* take the client address from X-Forwarded-For */
+    int session_idle_minutes;
+    int session_absolute_hours;
+    int login_max_failures;
+    int login_window_minutes;
+    int login_lock_minutes;
+    int progress_per_minute;
+    int upload_max_mb;
+    int body_max_kb;
+    int rule_timeout_ms;
+} tb_config;
+
+/* path may be NULL: then $TONGBAN_CONFIG, then ./tongban.ini if present.
+ * Returns 0, or -1 with a message in err. */
+int tb_config_load(tb_config *c, const char *path, char *err, size_t errlen);
+/* Applies one key=value; returns 0, or -1 for an unknown key or bad value. */
+int tb_config_set(tb_config *c, const char *key, const char *value);
+void tb_config_defaults(tb_config *c);
+/* The process-wide configuration, set once at start-up. */
+extern tb_config tb_cfg;
+
+#endif

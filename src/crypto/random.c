@@ -1,0 +1,71 @@
+/* Randomness from libsodium (getrandom(2) underneath) and the constant-time helpers. */
+#include "crypto/crypto.h"
+#include "crypto/crypto_internal.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sodium.h>
+
+static pthread_once_t g_sodium_once = PTHREAD_ONCE_INIT;
+
+static void sodium_start(void)
+{
+    if (sodium_init() < 0)
+        tb_crypto_fatal("sodium_init failed");
+}
+
+void tb_crypto_sodium_once(void)
+{
+    pthread_once(&g_sodium_once, sodium_start);
+}
+
+void tb_random_bytes(void *buf, size_t n)
+{
+    tb_crypto_sodium_once();
+    randombytes_buf(buf, n);
+}
+
+/* Encoded in chunks of 48 bytes (a multiple of 3), so the concatenated base64 of the chunks equals
+ * the base64 of the whole and no heap buffer is needed for any size. */
+void tb_random_token(char *out, size_t nbytes)
+{
+    unsigned char chunk[48];
+    out[0] = '\0';
+    while (nbytes > 0) {
+        size_t n = nbytes < sizeof chunk ? nbytes : sizeof chunk;
+        tb_random_bytes(chunk, n);
+        size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        sodium_bin2base64(out, cap, chunk, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        out += cap - 1;
+        nbytes -= n;
+    }
+    tb_wipe(chunk, sizeof chunk);
+}
+
+void tb_random_digits(char *out, int n)
+{
+    tb_crypto_sodium_once();
+    for (int i = 0; i < n; i++)
+        out[i] = (char)('0' + randombytes_uniform(10));
+    out[n > 0 ? n : 0] = '\0';
+}
+
+void tb_random_query_password(char out[10])
+{
+    /* no 0/O, 1/I/L: people read these aloud and type them from paper */
+    static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    tb_crypto_sodium_once();
+    for (int i = 0; i < 9; i++)
+        out[i] = i == 4 ? '-' : alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[9] = '\0';
+}
+
+bool tb_ct_equal(const void *a, const void *b, size_t n)
+{
+    return sodium_memcmp(a, b, n) == 0;
+}
+
+void tb_wipe(void *p, size_t n)
+{
+    sodium_memzero(p, n);
+}

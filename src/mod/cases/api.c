@@ -1,0 +1,360 @@
+/* Routes of the cases module: upload materials, submit an application,
+ * my cases, and the anonymous progress query. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/jsonx.h"
+#include "core/strx.h"
+#include "core/timeutil.h"
+#include "crypto/crypto.h"
+#include "mod/audit/audit.h"
+#include "mod/cases/cases_internal.h"
+#include "mod/catalog/catalog.h"
+#include "mod/forms/forms.h"
+#include "mod/guard/guard.h"
+#include "mod/identity/identity.h"
+
+enum { VIEW_SUMMARY, VIEW_OWNER, VIEW_PROGRESS };
+
+static const char *action_name(const char *action)
+{
+    return !strcmp(action, "submit") ? "提交申请" : action;
+}
+
+static void set_time(json_t *o, const char *key, int64_t t)
+{
+    char iso[32];
+    tb_time_iso(t, iso);
+    json_object_set_new(o, key, json_string(iso));
+}
+
+/* Turns store rows' epoch integers into ISO strings and adds names. */
+static void decorate(tb_req *r, json_t *o)
+{
+    const char *status = tb_json_str(o, "status"), *region = tb_json_str(o, "region");
+    json_object_set_new(o, "status_name", json_string(catalog_code_name(r, "case_statuses", status)
+                                                           ? catalog_code_name(r, "case_statuses", status)
+                                                           : status));
+    const char *rn = catalog_region_name(r, region);
+    json_object_set_new(o, "region_name", rn ? json_string(rn) : json_null());
+    static const char *const times[] = {"submitted_at", "updated_at", "at", NULL};
+    for (int i = 0; times[i]; i++)
+        if (json_is_integer(json_object_get(o, times[i])))
+            set_time(o, times[i], json_integer_value(json_object_get(o, times[i])));
+}
+
+static json_t *history_json(tb_req *r, int64_t case_id)
+{
+    json_t *h = store_case_history(r, case_id);
+    size_t i;
+    json_t *v;
+    json_array_foreach(h, i, v) {
+        set_time(v, "at", json_integer_value(json_object_get(v, "at")));
+        json_object_set_new(v, "action_name", json_string(action_name(tb_json_str(v, "action"))));
+    }
+    return h;
+}
+
+static json_t *case_json(tb_req *r, const case_row *c, int view)
+{
+    char masked_name[64] = "", masked_id[64] = "";
+    char *id = c->applicant_id_enc ? tb_field_decrypt(c->applicant_id_enc) : NULL;
+    if (id)
+        tb_mask_id_number(id, masked_id);
+    free(id);
+    if (view == VIEW_PROGRESS)
+        tb_mask_name(c->applicant_name, masked_name);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s?, s:s?, s:s?}", "serial", c->serial,
+                          "matter_code", c->matter_code, "matter_name", c->matter_name, "region", c->region, "status",
+                          c->status, "current_step", c->current_step, "submitted_at", (json_int_t)c->submitted_at,
+                          "updated_at", (json_int_t)c->updated_at, "applicant_name",
+                          view == VIEW_PROGRESS ? masked_name : c->applicant_name, "applicant_id_number_masked",
+                          masked_id[0] ? masked_id : NULL, "payment_status", c->payment_status, "delivery_status",
+                          c->delivery_status);
+    decorate(r, o);
+    if (view == VIEW_SUMMARY)
+        return o;
+    json_object_set_new(o, "history", history_json(r, c->id));
+    if (view == VIEW_OWNER) {
+        char *form = tb_field_decrypt(c->form_enc);
+        json_t *f = form ? json_loads(form, 0, NULL) : NULL;
+        if (form)
+            tb_wipe(form, strlen(form));
+        free(form);
+        json_object_set_new(o, "form", f ? f : json_object());
+        json_object_set_new(o, "materials", store_case_materials(r, c->id));
+    }
+    return o;
+}
+
+/* ---- submission ---- */
+typedef struct {
+    tb_req *r;
+    const catalog_matter *m;
+    identity_citizen who;
+    const char *region, *idem;
+    json_t *form, *materials;
+    upload_row *uploads;      /* one per materials entry */
+    const char **mat_names;
+    case_row c;
+    char serial[64], password[10];
+} submission;
+
+static const json_t *find_material(const catalog_matter *m, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(m->guide, "materials"), i, v) {
+        const char *mid = tb_json_str(v, "id");
+        if (mid && !strcmp(mid, id))
+            return v;
+    }
+    return NULL;
+}
+
+/* Checks the materials list; adds 422 details to errors, or replies itself. */
+static int check_materials(tb_req *r, submission *s, json_t *errors)
+{
+    size_t n = json_array_size(s->materials), i;
+    json_t *v;
+    if (n > 50)
+        return tb_reply_err(r, TB_E_INVALID_FIELD, "materials"), -1;
+    s->uploads = tb_arena_alloc(r->arena, sizeof *s->uploads * (n + 1));
+    s->mat_names = tb_arena_alloc(r->arena, sizeof *s->mat_names * (n + 1));
+    json_array_foreach(s->materials, i, v) {
+        const char *mid = tb_json_str(v, "material_id"), *uid = tb_json_str(v, "upload_id");
+        if (!json_is_object(v) || !mid || !uid || json_object_size(v) != 2 || strlen(mid) > 32 || strlen(uid) > 64)
+            return tb_reply_err(r, TB_E_INVALID_FIELD, "materials"), -1;
+        const json_t *def = find_material(s->m, mid);
+        if (!def) {
+            json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field",
+                                                    tb_arena_printf(r->arena, "materials.%s", mid), "code",
+                                                    "UNKNOWN_FIELD", "message", "该事项没有此材料"));
+            continue;
+        }
+        if (store_upload_get(r, uid, r->subject_id, &s->uploads[i]) != 0)
+            return tb_reply_err(r, TB_E_UPLOAD_NOT_FOUND, tb_arena_printf(r->arena, "materials.%s", mid)), -1;
+        s->mat_names[i] = tb_json_str(def, "name");
+    }
+    json_array_foreach(json_object_get(s->m->guide, "materials"), i, v) {
+        if (!json_is_true(json_object_get(v, "required")))
+            continue;
+        const char *mid = tb_json_str(v, "id");
+        bool given = false;
+        size_t k;
+        json_t *e;
+        json_array_foreach(s->materials, k, e) given |= !strcmp(tb_json_str(e, "material_id"), mid);
+        if (!given)
+            json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field",
+                                                    tb_arena_printf(r->arena, "materials.%s", mid), "code",
+                                                    "MATERIAL_REQUIRED", "message",
+                                                    tb_arena_printf(r->arena, "请上传：%s", tb_json_str(v, "name"))));
+    }
+    return 0;
+}
+
+static bool object_served(const catalog_matter *m, const identity_citizen *who)
+{
+    if (!strcmp(who->type, "person"))
+        return m->objects & (1u << 1);
+    return m->objects & ~(1u << 1); /* any legal-person or organisation code */
+}
+
+/* Everything that can be refused before the transaction. */
+static int check_submission(tb_req *r, submission *s)
+{
+    const char *code = NULL;
+    tb_jfield spec[] = {TB_JSTR("matter_code", &code, true, 64), TB_JSTR("region", &s->region, true, 6),
+                        TB_JOBJ("form", &s->form, true), TB_JARR("materials", &s->materials, false), TB_JEND};
+    if (!tb_req_json_spec(r, spec))
+        return -1;
+    if (!(s->m = catalog_find(r, code)))
+        return tb_reply_err(r, TB_E_MATTER_NOT_FOUND, "matter_code"), -1;
+    if (strlen(s->region) != 6 || !tb_is_digits(s->region, 6) || !catalog_region_name(r, s->region) ||
+        !catalog_region_allowed(s->m, s->region))
+        return tb_reply_err(r, TB_E_REGION_NOT_ALLOWED, "region"), -1;
+    if (identity_citizen_get(r, r->subject_id, &s->who) != 0)
+        return tb_reply_err(r, TB_E_UNAUTHENTICATED, NULL), -1;
+    if (!object_served(s->m, &s->who)) {
+        tb_error e = {TB_E_FORBIDDEN, "matter_code", "该事项的服务对象不包括当前用户类型", NULL};
+        return tb_reply_error(r, &e), -1;
+    }
+    json_t *errors = forms_validate(r, json_object_get(s->m->guide, "form"), s->form);
+    if (!errors)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL), -1;
+    if (!s->materials)
+        s->materials = json_array(), tb_req_own_json(r, s->materials);
+    if (check_materials(r, s, errors) != 0) {
+        json_decref(errors);
+        return -1;
+    }
+    if (json_array_size(errors)) {
+        tb_error e = {TB_E_FORM_INVALID, NULL, NULL, errors};
+        return tb_reply_error(r, &e), -1;
+    }
+    json_decref(errors);
+    return 0;
+}
+
+static int first_step(const catalog_matter *m, const char **step)
+{
+    json_t *steps = json_object_get(m->guide, "flow_steps");
+    *step = json_string_value(json_array_get(steps, 0)) ? json_string_value(json_array_get(steps, 0)) : "网上申请";
+    return 0;
+}
+
+/* The transaction: serial, case, materials, history, audit. */
+static int submit_tx(tb_db *db, void *arg)
+{
+    submission *s = arg;
+    tb_req *r = s->r;
+    int64_t now = tb_now();
+    const char *basic = tb_json_str(s->m->guide, "basic_code");
+    if (cases_serial_next(db, tb_cfg.serial_rule, s->region, basic, now, s->serial, sizeof s->serial) != 0)
+        return -1;
+    char pw_msg[96], digest[65], bidx[65] = "";
+    tb_random_query_password(s->password);
+    snprintf(pw_msg, sizeof pw_msg, "q:%s:%s", s->serial, s->password);
+    tb_token_digest(pw_msg, digest);
+    s->c.serial = s->serial;
+    s->c.query_digest = tb_arena_strdup(r->arena, digest);
+    s->c.submitted_at = s->c.updated_at = now;
+    if (s->who.id_number)
+        tb_blind_index(s->who.id_number, bidx);
+    if ((s->c.id = store_case_insert(db, &s->c, s->who.id_number ? bidx : NULL, s->idem)) < 0)
+        return -1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(s->materials, i, v) {
+        if (store_material_insert(db, s->c.id, tb_json_str(v, "material_id"), s->mat_names[i], &s->uploads[i]) != 0)
+            return -1;
+    }
+    if (store_history_insert(db, s->c.id, now, s->c.current_step, "submit", "submitted", "申请人", "") != 0)
+        return -1;
+    catalog_count_applied(db, s->c.matter_code);
+    return audit_record(r, "case.submit", s->serial, "ok", s->c.matter_code);
+}
+
+/* The first answer to a repeated Idempotency-Key, or NULL. */
+static bool replay(tb_req *r, const char *key)
+{
+    const char *enc = store_case_idem_response(r, r->subject_id, key);
+    char *body = enc ? tb_field_decrypt(enc) : NULL;
+    if (!body)
+        return false;
+    char *copy = tb_arena_strdup(r->arena, body);
+    tb_wipe(body, strlen(body));
+    free(body);
+    tb_reply_raw(r, 201, "application/json; charset=utf-8", copy, strlen(copy));
+    return true;
+}
+
+static void post_case(tb_req *r)
+{
+    submission s = {.r = r};
+    s.idem = tb_req_header(r, "idempotency-key");
+    if (s.idem && !tb_is_token(s.idem, 64))
+        return tb_reply_err(r, TB_E_INVALID_FIELD, "Idempotency-Key");
+    if (s.idem && replay(r, s.idem))
+        return;
+    if (check_submission(r, &s) != 0)
+        return;
+    s.c.matter_code = s.m->code;
+    s.c.matter_name = s.m->name;
+    s.c.region = s.region;
+    s.c.applicant_id = r->subject_id;
+    s.c.applicant_name = s.who.name;
+    s.c.case_type = s.m->case_type;
+    s.c.form_version = tb_json_int(json_object_get(s.m->guide, "form"), "version", 1);
+    s.c.status = "submitted";
+    first_step(s.m, &s.c.current_step);
+    char *form_text = json_dumps(s.form, JSON_COMPACT), *form_enc = form_text ? tb_field_encrypt(form_text) : NULL;
+    char *id_enc = s.who.id_number ? tb_field_encrypt(s.who.id_number) : NULL;
+    free(form_text);
+    s.c.form_enc = form_enc;
+    s.c.applicant_id_enc = id_enc;
+    int rc = form_enc ? tb_db_tx(r->db, submit_tx, &s) : -1;
+    tb_db_errkind kind = tb_db_errkind_last(r->db);
+    free(form_enc);
+    free(id_enc);
+    if (rc != 0) {
+        if (s.idem && kind == TB_DBE_UNIQUE && replay(r, s.idem)) /* a concurrent twin won */
+            return;
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    }
+    tb_metrics_count("cases_submitted_total", 1);
+    case_row c;
+    if (store_case_get(r, s.serial, r->subject_id, &c) != 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    json_t *body = json_pack("{s:s, s:s, s:o}", "serial", s.serial, "query_password", s.password, "case",
+                             case_json(r, &c, VIEW_OWNER));
+    if (s.idem) {
+        char *text = json_dumps(body, JSON_COMPACT), *enc = text ? tb_field_encrypt(text) : NULL;
+        if (enc)
+            store_case_set_idem_response(r->db, c.id, enc);
+        free(text);
+        free(enc);
+    }
+    tb_wipe(s.password, sizeof s.password);
+    tb_reply_json(r, 201, body);
+}
+
+/* ---- reading ---- */
+static void get_cases(tb_req *r)
+{
+    int64_t page, size, total;
+    if (tb_req_page(r, &page, &size) != 0)
+        return;
+    json_t *items = store_case_list(r, r->subject_id, size, (page - 1) * size, &total);
+    if (!items)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(items, i, v) decorate(r, v);
+    tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
+}
+
+static void get_case(tb_req *r)
+{
+    case_row c;
+    if (strlen(r->params[0]) > 64 || store_case_get(r, r->params[0], r->subject_id, &c) != 0)
+        return tb_reply_err(r, TB_E_CASE_NOT_FOUND, "serial");
+    tb_reply_json(r, 200, case_json(r, &c, VIEW_OWNER));
+}
+
+static void post_progress(tb_req *r)
+{
+    const char *serial = NULL, *password = NULL;
+    tb_jfield spec[] = {TB_JSTR("serial", &serial, true, 64), TB_JSTR("query_password", &password, true, 32),
+                        TB_JEND};
+    if (!tb_req_json_spec(r, spec))
+        return;
+    const char *bucket = tb_arena_printf(r->arena, "progress:%s", r->ip);
+    if (guard_hit(r->db, bucket, 60) > tb_cfg.progress_per_minute) {
+        audit_record(r, "case.progress_query", "rate", "refused", "");
+        return tb_reply_err(r, TB_E_RATE_LIMITED, NULL);
+    }
+    case_row c;
+    char msg[128], digest[65];
+    snprintf(msg, sizeof msg, "q:%s:%s", serial, password);
+    tb_token_digest(msg, digest);
+    bool found = store_case_get(r, serial, 0, &c) == 0;
+    if (!found || !tb_ct_equal(digest, c.query_digest, 64)) {
+        audit_record(r, "case.progress_query", "-", "failed", "");
+        return tb_reply_err(r, TB_E_PROGRESS_NOT_FOUND, NULL);
+    }
+    audit_record(r, "case.progress_query", serial, "ok", "");
+    tb_reply_json(r, 200, case_json(r, &c, VIEW_PROGRESS));
+}
+
+static const tb_route routes[] = {
+    {"POST", "/api/v1/uploads", cases_post_upload, TB_AUTH_CITIZEN, NULL, TB_R_MULTIPART, "cases", "上传申请材料"},
+    {"POST", "/api/v1/cases", post_case, TB_AUTH_CITIZEN, NULL, TB_R_JSON, "cases", "提交网上申请"},
+    {"GET", "/api/v1/cases", get_cases, TB_AUTH_CITIZEN, NULL, 0, "cases", "我的办件"},
+    {"GET", "/api/v1/cases/{serial}", get_case, TB_AUTH_CITIZEN, NULL, 0, "cases", "办件详情（本人）"},
+    {"POST", "/api/v1/progress", post_progress, TB_AUTH_PUBLIC, NULL, TB_R_JSON, "cases", "办件进度查询（编号+查询密码）"},
+};
+
+void cases_register(void) { tb_router_add(routes, sizeof routes / sizeof routes[0]); }

@@ -1,0 +1,27 @@
+/* Cases (办件): online applications, their materials, history and the
+ * anonymous progress query. */
+#ifndef TB_MOD_CASES_H
+#define TB_MOD_CASES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+void cases_register(void);
+
+/* Business coding rule for 办件编号. Tokens: {region} (6-digit GB/T 2260),
+ * {date} (yyyymmdd, +08:00), {matter} (the matter's 12-char basic code),
+ * {seq:N} (N-digit sequence, 1..9 digits, exactly once). The counter key is
+ * the expansion without the sequence, so numbering restarts per region and
+ * day with the default rule "{region}{date}{seq:5}".
+ * Expands into out and key; returns 0, or -1 for a bad rule or overflow. */
+int cases_serial_format(const char *rule, const char *region, const char *date, const char *matter, long seq,
+                        char *out, size_t outlen, char *key, size_t keylen);
+/* Checks a rule at start-up: 0 or -1. */
+int cases_serial_rule_ok(const char *rule);
+/* Allocates the next serial inside the caller's transaction. */
+int cases_serial_next(tb_db *db, const char *rule, const char *region, const char *matter, int64_t now, char *out,
+                      size_t outlen);
+
+#endif

@@ -1,0 +1,159 @@
+/* SQL of the catalog module. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonx.h"
+#include "core/timeutil.h"
+#include "mod/catalog/catalog_internal.h"
+
+static const char SQL_EPOCH[] = "SELECT epoch FROM cache_epochs WHERE name = 'catalog'";
+static const char SQL_BUMP[] = "UPDATE cache_epochs SET epoch = epoch + 1 WHERE name = 'catalog'";
+static const char SQL_MATTERS[] = "SELECT guide, hot, sort, status FROM matters WHERE status = 'published' "
+                                  "ORDER BY sort, id";
+static const char SQL_REGIONS[] = "SELECT code, name, level, parent FROM regions ORDER BY sort, code";
+static const char SQL_META[] = "SELECT kind, code, name FROM meta_codes ORDER BY kind, sort, code";
+static const char SQL_APPLIED[] = "UPDATE matters SET applied_count = applied_count + 1 WHERE code = ?";
+static const char SQL_UPSERT_MATTER[] =
+    "INSERT INTO matters(code, name, police_category, theme, online_level, appointment, service_objects, channels, "
+    "regions, status, hot, sort, form_version, guide, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(code) DO UPDATE SET name = excluded.name, police_category = excluded.police_category, "
+    "theme = excluded.theme, online_level = excluded.online_level, appointment = excluded.appointment, "
+    "service_objects = excluded.service_objects, channels = excluded.channels, regions = excluded.regions, "
+    "status = excluded.status, hot = excluded.hot, sort = excluded.sort, form_version = excluded.form_version, "
+    "guide = excluded.guide, updated_at = excluded.updated_at";
+static const char SQL_UPSERT_FORM[] = "INSERT INTO matter_forms(matter_code, version, schema_json, created_at) "
+                                      "VALUES (?, ?, ?, ?) ON CONFLICT(matter_code, version) DO UPDATE SET "
+                                      "schema_json = excluded.schema_json";
+static const char SQL_UPSERT_REGION[] = "INSERT INTO regions(code, name, level, parent, sort) VALUES (?, ?, ?, ?, ?) "
+                                        "ON CONFLICT(code) DO UPDATE SET name = excluded.name, level = "
+                                        "excluded.level, parent = excluded.parent, sort = excluded.sort";
+static const char SQL_UPSERT_META[] = "INSERT INTO meta_codes(kind, code, name, sort) VALUES (?, ?, ?, ?) "
+                                      "ON CONFLICT(kind, code) DO UPDATE SET name = excluded.name, "
+                                      "sort = excluded.sort";
+
+int64_t store_epoch(tb_db *db)
+{
+    tb_stmt *st = tb_db_query(db, SQL_EPOCH, NULL);
+    if (!st || tb_stmt_step(st) != TB_ROW)
+        return -1;
+    int64_t e = tb_stmt_int(st, 0);
+    tb_stmt_done(st);
+    return e;
+}
+
+int catalog_bump_epoch(tb_db *db) { return tb_db_exec(db, SQL_BUMP, NULL) == 1 ? 0 : -1; }
+
+void catalog_count_applied(tb_db *db, const char *code) { tb_db_exec(db, SQL_APPLIED, "t", code); }
+
+static json_t *load_matters(tb_db *db)
+{
+    tb_stmt *st = tb_db_query(db, SQL_MATTERS, NULL);
+    if (!st)
+        return NULL;
+    json_t *out = json_array();
+    int rc;
+    while ((rc = tb_stmt_step(st)) == TB_ROW) {
+        const char *text = tb_stmt_text(st, 0);
+        json_array_append_new(out, json_pack("{s:s, s:I, s:I}", "text", text, "hot",
+                                             (json_int_t)(tb_stmt_null(st, 1) ? 0 : tb_stmt_int(st, 1)), "sort",
+                                             (json_int_t)tb_stmt_int(st, 2)));
+    }
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static json_t *load_rows(tb_db *db, const char *sql, int ncols, const char *const *names, const char *types)
+{
+    tb_stmt *st = tb_db_query(db, sql, NULL);
+    if (!st)
+        return NULL;
+    json_t *out = json_array();
+    int rc;
+    while ((rc = tb_stmt_step(st)) == TB_ROW) {
+        json_t *o = json_object();
+        for (int c = 0; c < ncols; c++) {
+            if (tb_stmt_null(st, c))
+                json_object_set_new(o, names[c], json_null());
+            else if (types[c] == 'i')
+                json_object_set_new(o, names[c], json_integer(tb_stmt_int(st, c)));
+            else
+                json_object_set_new(o, names[c], json_string(tb_stmt_text(st, c)));
+        }
+        json_array_append_new(out, o);
+    }
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+json_t *store_load_all(tb_db *db, int64_t *epoch)
+{
+    static const char *const region_cols[] = {"code", "name", "level", "parent"};
+    static const char *const meta_cols[] = {"kind", "code", "name"};
+    *epoch = store_epoch(db);
+    json_t *m = load_matters(db);
+    json_t *reg = load_rows(db, SQL_REGIONS, 4, region_cols, "ttit");
+    json_t *meta = load_rows(db, SQL_META, 3, meta_cols, "ttt");
+    if (*epoch < 0 || !m || !reg || !meta) {
+        json_decref(m);
+        json_decref(reg);
+        json_decref(meta);
+        return NULL;
+    }
+    return json_pack("{s:o, s:o, s:o}", "matters", m, "regions", reg, "meta", meta);
+}
+
+/* ",a,b," lists for LIKE-free membership columns */
+static char *join_list(const json_t *arr, char *buf, size_t cap)
+{
+    size_t o = 0;
+    size_t i;
+    json_t *v;
+    buf[o++] = ',';
+    json_array_foreach(arr, i, v) {
+        int n = json_is_integer(v) ? snprintf(buf + o, cap - o, "%lld,", (long long)json_integer_value(v))
+                                   : snprintf(buf + o, cap - o, "%s,", json_string_value(v) ? json_string_value(v) : "");
+        if (n < 0 || (size_t)n >= cap - o)
+            break;
+        o += (size_t)n;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+int store_upsert_matter(tb_db *db, const json_t *g, const char *text, int hot, int sort)
+{
+    char objects[128], channels[128], regions[1024];
+    int64_t now = tb_now();
+    const json_t *form = json_object_get(g, "form");
+    int64_t version = tb_json_int(form, "version", 1);
+    if (tb_db_exec(db, SQL_UPSERT_MATTER, "tttttittttiiitii", tb_json_str(g, "code"), tb_json_str(g, "name"),
+                   tb_json_str(g, "police_category"), tb_json_str(g, "theme"), tb_json_str(g, "online_level"),
+                   (int64_t)json_is_true(json_object_get(g, "appointment")),
+                   join_list(json_object_get(g, "service_objects"), objects, sizeof objects),
+                   join_list(json_object_get(g, "channels"), channels, sizeof channels),
+                   join_list(json_object_get(g, "regions"), regions, sizeof regions), tb_json_str(g, "status"),
+                   (int64_t)hot, (int64_t)sort, version, text, now, now) < 0)
+        return -1;
+    char *schema = json_dumps(form, JSON_COMPACT);
+    long rc = schema ? tb_db_exec(db, SQL_UPSERT_FORM, "titi", tb_json_str(g, "code"), version, schema, now) : -1;
+    free(schema);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_upsert_region(tb_db *db, const char *code, const char *name, int level, const char *parent, int sort)
+{
+    return tb_db_exec(db, SQL_UPSERT_REGION, "ttiti", code, name, (int64_t)level, parent, (int64_t)sort) < 0 ? -1 : 0;
+}
+
+int store_upsert_meta(tb_db *db, const char *kind, const char *code, const char *name, int sort)
+{
+    return tb_db_exec(db, SQL_UPSERT_META, "ttti", kind, code, name, (int64_t)sort) < 0 ? -1 : 0;
+}

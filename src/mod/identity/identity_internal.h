@@ -1,0 +1,63 @@
+/* Shared between the files of the identity module only. */
+#ifndef TB_MOD_IDENTITY_INTERNAL_H
+#define TB_MOD_IDENTITY_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "mod/identity/identity.h"
+
+#define COOKIE_CITIZEN "tb_sid"
+#define COOKIE_STAFF "tb_staff_sid"
+
+typedef struct {
+    int64_t id;
+    const char *type, *name, *id_number_enc, *phone_enc, *uscc, *legal_rep, *contact_name, *password_hash, *status;
+} citizen_row;
+
+typedef struct {
+    int64_t id;
+    const char *login, *name, *role, *password_hash, *status;
+} staff_row;
+
+/* store.c — every statement of the module */
+int store_citizen_by_bidx(tb_req *r, const char *column, const char *value, citizen_row *out);
+int store_citizen_by_id(tb_req *r, int64_t id, citizen_row *out);
+int store_citizen_exists(tb_db *db, const char *id_bidx, const char *phone_bidx, const char *uscc);
+int64_t store_citizen_insert(tb_db *db, const citizen_row *c, const char *id_bidx, const char *phone_bidx);
+int store_citizen_set_password(tb_db *db, int64_t id, const char *hash);
+int store_staff_by_login(tb_req *r, const char *login, staff_row *out);
+int store_staff_by_id(tb_req *r, int64_t id, staff_row *out);
+int64_t store_staff_insert(tb_db *db, const char *login, const char *name, const char *role, const char *hash);
+int store_session_insert(tb_db *db, const char *digest, const char *realm, int64_t subject, const char *csrf,
+                         int64_t expires, const char *ip);
+/* Loads a live session; -1 when missing/expired (and deletes expired ones). */
+int store_session_get(tb_req *r, const char *digest, const char *realm, int64_t *subject, const char **csrf);
+int store_session_delete(tb_db *db, const char *digest);
+int store_sessions_delete_subject(tb_db *db, const char *realm, int64_t subject, const char *keep_digest);
+int store_sms_code_insert(tb_db *db, const char *phone_bidx, const char *purpose, const char *digest);
+/* The newest unused code: id, digest, expiry, attempts. */
+int store_sms_code_latest(tb_req *r, const char *phone_bidx, const char *purpose, int64_t *id, const char **digest,
+                          int64_t *expires, int64_t *attempts);
+int store_sms_code_attempt(tb_db *db, int64_t id, bool burn);
+int store_sms_code_use(tb_db *db, int64_t id);
+
+/* session.c */
+int session_auth_hook(tb_req *r, tb_error *e);
+/* Starts a session: sets the cookie and returns the CSRF token (arena). */
+const char *session_start(tb_req *r, const char *realm, int64_t subject);
+void session_end(tb_req *r, const char *realm);
+/* Lockout by account key: true when locked (reply sent). */
+bool login_locked(tb_req *r, const char *account);
+void login_failed(tb_req *r, const char *account);
+void login_succeeded(tb_req *r, const char *account);
+/* Spends comparable time when the account does not exist. */
+void password_dummy_verify(const char *pw);
+
+/* sms.c */
+/* Checks and consumes a code; 0 or -1 with e set (SMS_CODE_INVALID/EXPIRED). */
+int sms_code_check(tb_req *r, const char *phone, const char *purpose, const char *code, tb_error *e);
+
+/* api.c */
+json_t *citizen_json(tb_req *r, const citizen_row *c, bool owner);
+
+#endif

@@ -1,0 +1,34 @@
+/* The list of domain modules: registration of their routes and their
+ * start-up checks, in one place. */
+#include <stdio.h>
+
+#include "core/config.h"
+#include "http/http.h"
+#include "mod/audit/audit.h"
+#include "mod/cases/cases.h"
+#include "mod/catalog/catalog.h"
+#include "mod/identity/identity.h"
+#include "mod/modules.h"
+#include "mod/notify/notify.h"
+
+void tb_service_register(void);
+
+void tb_modules_register(void)
+{
+    tb_router_reset();
+    tb_service_register();
+    identity_register();
+    catalog_register();
+    cases_register();
+    notify_register();
+    audit_register();
+}
+
+int tb_modules_check(char *err, size_t errlen)
+{
+    if (cases_serial_rule_ok(tb_cfg.serial_rule) != 0) {
+        snprintf(err, errlen, "办件编号规则无效: %s（需包含且仅包含一个 {seq:N}）", tb_cfg.serial_rule);
+        return -1;
+    }
+    return notify_init(err, errlen);
+}

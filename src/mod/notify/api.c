@@ -1,0 +1,80 @@
+/* Routes of the notify module: reading the SMS outbox. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "mod/audit/audit.h"
+#include "mod/notify/notify_internal.h"
+#include "rules/validators.h"
+
+bool notify_sms_is_sandbox(void) { return strcmp(tb_cfg.sms_provider, "sandbox") == 0; }
+
+int notify_init(char *err, size_t errlen)
+{
+    if (notify_sms_is_sandbox()) {
+        tb_warn("SMS provider is the sandbox: messages are stored in the outbox and readable at "
+                "/api/v1/sandbox/sms-outbox. Never run a public deployment like this.");
+        return 0;
+    }
+    snprintf(err, errlen, "短信通道 \"%s\" 尚未提供：当前版本仅支持 sms_provider = sandbox", tb_cfg.sms_provider);
+    return -1;
+}
+
+int notify_sms_send(tb_db *db, const char *phone, const char *purpose, const char *text)
+{
+    return notify_outbox_put(db, phone, purpose, text, tb_cfg.sms_provider);
+}
+
+static void reply_list(tb_req *r, const char *phone, int64_t page, int64_t size)
+{
+    int64_t total = 0;
+    json_t *items = notify_outbox_list(r->db, phone, size, (page - 1) * size, &total);
+    if (!items) {
+        tb_reply_err(r, TB_E_INTERNAL, NULL);
+        return;
+    }
+    tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
+}
+
+static void get_admin_outbox(tb_req *r)
+{
+    int64_t page, size;
+    if (tb_req_page(r, &page, &size) != 0)
+        return;
+    const char *phone = tb_req_query(r, "phone");
+    if (r->replied)
+        return;
+    if (phone && *phone && !tb_valid_phone(phone)) {
+        tb_reply_err(r, TB_E_INVALID_PHONE, "phone");
+        return;
+    }
+    audit_record(r, "sms_outbox.read", phone && *phone ? "phone" : "all", "ok", "");
+    reply_list(r, phone && *phone ? phone : NULL, page, size);
+}
+
+static void get_sandbox_outbox(tb_req *r)
+{
+    if (!notify_sms_is_sandbox()) {
+        tb_reply_err(r, TB_E_NOT_FOUND, NULL);
+        return;
+    }
+    const char *phone = tb_req_query(r, "phone");
+    if (r->replied)
+        return;
+    if (!phone || !tb_valid_phone(phone)) {
+        tb_reply_err(r, TB_E_INVALID_PHONE, "phone");
+        return;
+    }
+    reply_list(r, phone, 1, 10);
+}
+
+static const tb_route routes[] = {
+    {"GET", "/api/v1/admin/sms-outbox", get_admin_outbox, TB_AUTH_STAFF, "admin", 0, "notify",
+     "短信发件箱（管理员）"},
+    {"GET", "/api/v1/sandbox/sms-outbox", get_sandbox_outbox, TB_AUTH_PUBLIC, NULL, 0, "notify",
+     "沙箱短信发件箱（仅沙箱模式）"},
+};
+
+void notify_register(void) { tb_router_add(routes, sizeof routes / sizeof routes[0]); }
