@@ -188,7 +188,8 @@ static catalog_snapshot *build(tb_db *db)
 static catalog_snapshot *refresh(tb_db *db)
 {
     int64_t now = tb_now();
-    if (current && atomic_exchange(&last_check, now) == now)
+    /* one thread per second asks the database; the others read the pointer */
+    if (current && (atomic_load(&last_check) == now || atomic_exchange(&last_check, now) == now))
         return current;
     int64_t epoch = store_epoch(db);
     pthread_mutex_lock(&lock);
