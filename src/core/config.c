@@ -24,7 +24,7 @@ static const struct key {
     S(listen), S(database), S(data_dir), S(web_root), S(seed_dir), S(regions_file), S(sms_provider),
     S(serial_rule), S(log_level), S(sqlite_synchronous), I(threads), B(secure_cookies), B(trust_proxy),
     I(session_idle_minutes), I(session_absolute_hours), I(login_max_failures), I(login_window_minutes),
-    I(login_lock_minutes), I(progress_per_minute), I(upload_max_mb), I(body_max_kb), I(rule_timeout_ms),
+    I(login_lock_minutes), I(progress_per_minute), I(sms_per_ip_hour), I(upload_max_mb), I(body_max_kb), I(rule_timeout_ms),
 };
 
 void tb_config_defaults(tb_config *c)
@@ -46,6 +46,7 @@ void tb_config_defaults(tb_config *c)
     c->login_window_minutes = 15;
     c->login_lock_minutes = 15;
     c->progress_per_minute = 10;
+    c->sms_per_ip_hour = 30;
     c->upload_max_mb = 10;
     c->body_max_kb = 1024;
     c->rule_timeout_ms = 500;

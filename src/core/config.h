@@ -27,6 +27,7 @@ typedef struct {
     int login_window_minutes;
     int login_lock_minutes;
     int progress_per_minute;
+    int sms_per_ip_hour;
     int upload_max_mb;
     int body_max_kb;
     int rule_timeout_ms;

@@ -9,7 +9,7 @@ json_t *tb_json_parse_object(const char *body, size_t len, tb_error *e)
         tb_fail(e, TB_E_INVALID_JSON, NULL);
         return NULL;
     }
-    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!j) {
         tb_fail(e, TB_E_INVALID_JSON, NULL);
         return NULL;

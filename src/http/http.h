@@ -108,6 +108,8 @@ void tb_router_reset(void);
  * or NULL with *status 404 (no path) or 405 (path, other method). */
 const tb_route *tb_router_match(tb_arena *a, const char *method, const char *path, const char **params,
                                 int *nparams, int *status);
+/* "GET, HEAD, POST" — the methods routed for path (for 405's Allow). */
+const char *tb_router_allowed(tb_arena *a, const char *path);
 /* Iterate all routes (for OpenAPI and metrics). */
 size_t tb_router_count(void);
 const tb_route *tb_router_at(size_t i);

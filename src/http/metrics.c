@@ -91,16 +91,22 @@ static void put(sbuf *b, const char *fmt, ...)
     }
 }
 
-static void render_route(sbuf *b, size_t i)
+static void render_counts(sbuf *b, size_t i)
+{
+    const tb_route *r = tb_router_at(i);
+    const char *m = r ? r->method : "GET", *p = r ? r->pattern : "static";
+    for (int c = 1; c <= 5; c++) {
+        long v = atomic_load_explicit(&stats[i].status[c], memory_order_relaxed);
+        if (v)
+            put(b, "tongban_http_requests_total{method=\"%s\",route=\"%s\",status=\"%dxx\"} %ld\n", m, p, c, v);
+    }
+}
+
+static void render_histogram(sbuf *b, size_t i)
 {
     const tb_route *r = tb_router_at(i);
     const char *m = r ? r->method : "GET", *p = r ? r->pattern : "static";
     route_stats *s = &stats[i];
-    for (int c = 1; c <= 5; c++) {
-        long v = atomic_load_explicit(&s->status[c], memory_order_relaxed);
-        if (v)
-            put(b, "tongban_http_requests_total{method=\"%s\",route=\"%s\",status=\"%dxx\"} %ld\n", m, p, c, v);
-    }
     long cum = 0;
     for (size_t k = 0; k <= NB; k++) {
         cum += atomic_load_explicit(&s->hist[k], memory_order_relaxed);
@@ -125,10 +131,12 @@ char *tb_metrics_render(tb_arena *a, size_t *len)
     put(&b, "tongban_uptime_seconds %lld\n", (long long)(tb_now() - started));
     put(&b, "# HELP tongban_http_requests_total HTTP requests by route and status class.\n"
             "# TYPE tongban_http_requests_total counter\n");
+    for (size_t i = 0; stats && i < nstats; i++) /* one family = one contiguous group */
+        render_counts(&b, i);
     put(&b, "# HELP tongban_http_request_duration_seconds Handler latency.\n"
             "# TYPE tongban_http_request_duration_seconds histogram\n");
     for (size_t i = 0; stats && i < nstats; i++)
-        render_route(&b, i);
+        render_histogram(&b, i);
     for (int i = 0; i < MAX_COUNTERS && counters[i].name; i++) {
         put(&b, "# TYPE tongban_%s counter\ntongban_%s %ld\n", counters[i].name, counters[i].name,
             atomic_load_explicit(&counters[i].value, memory_order_relaxed));

@@ -282,7 +282,8 @@ const char *tb_sniff_type(const unsigned char *data, size_t len)
 
 static bool filename_char_dropped(unsigned cp)
 {
-    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == '"' || cp == '\''
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == '"' || cp == '\'' || cp == '<' || cp == '>' ||
+           cp == ':' || cp == '|' || cp == '?' || cp == '*'
            || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)
            || cp == 0xFEFF;
 }

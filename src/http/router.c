@@ -1,6 +1,7 @@
 /* Route tables: every module declares its routes in one array; this file
  * keeps the union and matches requests against it. Literal segments beat
  * parameters, so /matters/hot wins over /matters/{code}. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,22 @@ static int match_one(const char *pat, const char *path, const char **params, int
         return -1;
     *np = n;
     return literals;
+}
+
+const char *tb_router_allowed(tb_arena *a, const char *path)
+{
+    char buf[128] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < nroutes; i++) {
+        int np;
+        if (match_one(routes[i]->pattern, path, NULL, &np, NULL) < 0 || strstr(buf, routes[i]->method))
+            continue;
+        int n = snprintf(buf + o, sizeof buf - o, "%s%s%s", o ? ", " : "", routes[i]->method,
+                         strcmp(routes[i]->method, "GET") ? "" : ", HEAD");
+        if (n > 0 && (size_t)n < sizeof buf - o)
+            o += (size_t)n;
+    }
+    return tb_arena_strdup(a, buf);
 }
 
 const tb_route *tb_router_match(tb_arena *a, const char *method, const char *path, const char **params,

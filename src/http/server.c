@@ -254,8 +254,18 @@ static void dispatch_api(tb_req *r)
     int status;
     const tb_route *route = tb_router_match(r->arena, r->method, r->path, r->params, &r->nparams, &status);
     if (!route) {
+        if (status == 405)
+            tb_reply_header(r, "allow", tb_router_allowed(r->arena, r->path));
         tb_reply_err(r, status == 405 ? TB_E_METHOD_NOT_ALLOWED : TB_E_NOT_FOUND, NULL);
         return;
+    }
+    /* parameters are matched encoded (an escaped slash stays inside its
+     * segment) and decoded here; an undecodable one stays as sent and so
+     * matches nothing */
+    for (int i = 0; i < r->nparams; i++) {
+        char *p = tb_arena_strdup(r->arena, r->params[i]);
+        if (tb_url_decode(p, strlen(p)) >= 0)
+            r->params[i] = p;
     }
     r->route = route;
     if (precheck(r, route) != 0)
@@ -280,6 +290,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     init_req(t, req, &r);
     size_t bytes;
     if (is_api_path(r.path)) {
+        size_t raw = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+        r.path = tb_arena_strndup(r.arena, req->path.base, raw);
         dispatch_api(&r);
         bytes = send_reply(req, &r);
     } else {

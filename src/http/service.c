@@ -11,7 +11,7 @@ static void get_readyz(tb_req *r)
         tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
         return;
     }
-    tb_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
+    tb_reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
 }
 
 static void get_metrics(tb_req *r)

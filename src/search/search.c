@@ -164,7 +164,9 @@ int tb_search_tokens(const char *text, char (*out)[TB_TOKEN_MAX], int max, int q
                 out[n][k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p), p++;
             while (is_word(*p))
                 p++;
-            out[n++][k] = '\0';
+            out[n][k] = '\0';
+            if (k >= 2) /* "1", "a": too common to mean anything */
+                n++;
             continue;
         }
         p += len;

@@ -119,14 +119,10 @@ static int check_materials(tb_req *r, submission *s, json_t *errors)
 {
     size_t n = json_array_size(s->materials), i;
     json_t *v;
-    if (n > 50)
-        return tb_reply_err(r, TB_E_INVALID_FIELD, "materials"), -1;
     s->uploads = tb_arena_alloc(r->arena, sizeof *s->uploads * (n + 1));
     s->mat_names = tb_arena_alloc(r->arena, sizeof *s->mat_names * (n + 1));
     json_array_foreach(s->materials, i, v) {
         const char *mid = tb_json_str(v, "material_id"), *uid = tb_json_str(v, "upload_id");
-        if (!json_is_object(v) || !mid || !uid || json_object_size(v) != 2 || strlen(mid) > 32 || strlen(uid) > 64)
-            return tb_reply_err(r, TB_E_INVALID_FIELD, "materials"), -1;
         const json_t *def = find_material(s->m, mid);
         if (!def) {
             json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field",
@@ -162,13 +158,37 @@ static bool object_served(const catalog_matter *m, const identity_citizen *who)
     return m->objects & ~(1u << 1); /* any legal-person or organisation code */
 }
 
+/* Each materials entry is {"material_id": string, "upload_id": string}. */
+static int check_material_shapes(tb_req *r, json_t *materials)
+{
+    size_t i;
+    json_t *v;
+    if (json_array_size(materials) > 50)
+        return tb_reply_err(r, TB_E_INVALID_FIELD, "materials"), -1;
+    json_array_foreach(materials, i, v) {
+        const char *mid = NULL, *uid = NULL;
+        tb_jfield spec[] = {TB_JSTR("material_id", &mid, true, 32), TB_JSTR("upload_id", &uid, true, 64), TB_JEND};
+        tb_error e = {0};
+        if (!json_is_object(v)) {
+            e.code = TB_E_WRONG_TYPE;
+            e.field = tb_arena_printf(r->arena, "materials[%zu]", i);
+            return tb_reply_error(r, &e), -1;
+        }
+        if (tb_json_unpack(v, spec, &e) != 0) {
+            e.field = tb_arena_printf(r->arena, "materials[%zu].%s", i, e.field ? e.field : "");
+            return tb_reply_error(r, &e), -1;
+        }
+    }
+    return 0;
+}
+
 /* Everything that can be refused before the transaction. */
 static int check_submission(tb_req *r, submission *s)
 {
     const char *code = NULL;
     tb_jfield spec[] = {TB_JSTR("matter_code", &code, true, 64), TB_JSTR("region", &s->region, true, 6),
                         TB_JOBJ("form", &s->form, true), TB_JARR("materials", &s->materials, false), TB_JEND};
-    if (!tb_req_json_spec(r, spec))
+    if (!tb_req_json_spec(r, spec) || (s->materials && check_material_shapes(r, s->materials) != 0))
         return -1;
     if (!(s->m = catalog_find(r, code)))
         return tb_reply_err(r, TB_E_MATTER_NOT_FOUND, "matter_code"), -1;

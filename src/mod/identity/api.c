@@ -72,6 +72,18 @@ int identity_citizen_get(tb_req *r, int64_t id, identity_citizen *out)
 }
 
 /* ---- register ---- */
+/* A resident ID holder's name is written in Chinese characters (with the
+ * middle dot of minority names); Latin names belong to other ID types. */
+static bool resident_name(const char *name)
+{
+    if (!tb_valid_person_name(name))
+        return false;
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x80)
+            return false;
+    return true;
+}
+
 typedef struct {
     const char *type, *name, *id_number, *phone, *sms_code, *password, *org_name, *uscc, *legal_rep, *contact_name;
 } reg_input;
@@ -84,7 +96,7 @@ static int check_register(tb_req *r, reg_input *in)
     if (!legal) {
         if (!in->name || !in->id_number)
             return tb_reply_err(r, TB_E_FIELD_REQUIRED, in->name ? "id_number" : "name"), -1;
-        if (!tb_valid_person_name(in->name))
+        if (!resident_name(in->name))
             return tb_reply_err(r, TB_E_INVALID_NAME, "name"), -1;
         in->id_number = upper(r, in->id_number);
         if (!tb_valid_id_number(in->id_number))
@@ -96,8 +108,7 @@ static int check_register(tb_req *r, reg_input *in)
             return tb_reply_err(r, TB_E_FIELD_REQUIRED, missing), -1;
         if (tb_utf8_length(in->org_name) < 2)
             return tb_reply_err(r, TB_E_INVALID_FIELD, "org_name"), -1;
-        in->uscc = upper(r, in->uscc);
-        if (!tb_valid_uscc(in->uscc))
+        if (!tb_valid_uscc(in->uscc)) /* GB 32100 codes are upper-case: no silent fixing */
             return tb_reply_err(r, TB_E_INVALID_USCC, "uscc"), -1;
         if (!tb_valid_person_name(in->legal_rep))
             return tb_reply_err(r, TB_E_INVALID_NAME, "legal_rep"), -1;
@@ -119,9 +130,9 @@ static void post_register(tb_req *r)
     reg_input in = {0};
     tb_jfield spec[] = {
         TB_JSTR("type", &in.type, true, 10),          TB_JSTR("name", &in.name, false, 30),
-        TB_JSTR("id_number", &in.id_number, false, 18), TB_JSTR("phone", &in.phone, true, 20),
+        TB_JSTR("id_number", &in.id_number, false, 64), TB_JSTR("phone", &in.phone, true, 20),
         TB_JSTR("sms_code", &in.sms_code, true, 10),  TB_JSTR("password", &in.password, true, 200),
-        TB_JSTR("org_name", &in.org_name, false, 100), TB_JSTR("uscc", &in.uscc, false, 18),
+        TB_JSTR("org_name", &in.org_name, false, 100), TB_JSTR("uscc", &in.uscc, false, 64),
         TB_JSTR("legal_rep", &in.legal_rep, false, 30), TB_JSTR("contact_name", &in.contact_name, false, 30),
         TB_JEND};
     if (!tb_req_json_spec(r, spec) || check_register(r, &in) != 0)
@@ -185,20 +196,23 @@ static void post_login(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     account = upper(r, account);
-    if (login_locked(r, account)) {
-        audit_record(r, "citizen.login", "locked", "refused", "");
-        return;
-    }
     citizen_row c;
     bool found = find_account(r, account, &c) == 0 && !strcmp(c.status, "active");
+    /* the account is locked, whichever identifier names it; unknown names
+     * are locked the same way so the answer reveals nothing */
+    const char *key = found ? tb_arena_printf(r->arena, "citizen:%lld", (long long)c.id) : account;
+    if (login_locked(r, key)) {
+        audit_record(r, "citizen.login", found ? key : "unknown", "refused", "locked");
+        return;
+    }
     bool ok = found ? tb_password_verify(c.password_hash, password) : (password_dummy_verify(password), false);
     if (!ok) {
-        login_failed(r, account);
+        login_failed(r, key);
         audit_record(r, "citizen.login", found ? tb_arena_printf(r->arena, "citizen:%lld", (long long)c.id) : "unknown",
                      "failed", "");
         return tb_reply_err(r, TB_E_LOGIN_FAILED, NULL);
     }
-    login_succeeded(r, account);
+    login_succeeded(r, key);
     const char *csrf = session_start(r, "citizen", c.id);
     if (!csrf)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
@@ -225,14 +239,20 @@ static void get_me(tb_req *r)
 }
 
 /* ---- passwords ---- */
+/* Policy check for a citizen's new password; replies itself when weak. */
+static int password_acceptable(tb_req *r, const citizen_row *c, const char *pw)
+{
+    const char *weak = tb_password_policy(pw, reveal(r, c->id_number_enc), reveal(r, c->phone_enc));
+    if (!weak)
+        return 0;
+    tb_error e = {TB_E_WEAK_PASSWORD, "new_password", weak, NULL};
+    return tb_reply_error(r, &e), -1;
+}
+
 static int set_password(tb_req *r, const citizen_row *c, const char *pw)
 {
-    const char *id = reveal(r, c->id_number_enc), *phone = reveal(r, c->phone_enc);
-    const char *weak = tb_password_policy(pw, id, phone);
-    if (weak) {
-        tb_error e = {TB_E_WEAK_PASSWORD, "new_password", weak, NULL};
-        return tb_reply_error(r, &e), -1;
-    }
+    if (password_acceptable(r, c, pw) != 0)
+        return -1;
     char hash[128];
     if (tb_password_hash(pw, hash) != 0 || store_citizen_set_password(r->db, c->id, hash) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL), -1;
@@ -273,10 +293,13 @@ static void post_password_reset(tb_req *r)
     char bidx[65];
     citizen_row c;
     tb_blind_index(phone, bidx);
-    if (sms_code_check(r, phone, "reset", code, &e) != 0)
-        return tb_reply_error(r, &e);
+    /* no account: no code was ever sent, so the code is wrong */
     if (store_citizen_by_bidx(r, "phone", bidx, &c) != 0)
         return tb_reply_err(r, TB_E_SMS_CODE_INVALID, "sms_code");
+    if (password_acceptable(r, &c, new_pw) != 0) /* before spending the code */
+        return;
+    if (sms_code_check(r, phone, "reset", code, &e) != 0)
+        return tb_reply_error(r, &e);
     if (set_password(r, &c, new_pw) != 0)
         return;
     store_sessions_delete_subject(r->db, "citizen", c.id, NULL);

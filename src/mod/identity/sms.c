@@ -18,7 +18,6 @@
 #define RESEND_AFTER 60
 #define MAX_TRIES 5
 #define PER_PHONE_DAY 10
-#define PER_IP_HOUR 30
 
 static void code_digest(const char *phone_bidx, const char *code, char out[65])
 {
@@ -33,8 +32,9 @@ int sms_code_check(tb_req *r, const char *phone, const char *purpose, const char
     int64_t id, expires, attempts;
     const char *stored;
     tb_blind_index(phone, bidx);
-    if (store_sms_code_latest(r, bidx, purpose, &id, &stored, &expires, &attempts) != 0 || expires <= tb_now() ||
-        attempts >= MAX_TRIES)
+    if (store_sms_code_latest(r, bidx, purpose, &id, &stored, &expires, &attempts) != 0)
+        return tb_fail(e, TB_E_SMS_CODE_INVALID, "sms_code"); /* none was sent to this phone */
+    if (expires <= tb_now() || attempts >= MAX_TRIES)
         return tb_fail(e, TB_E_SMS_CODE_EXPIRED, "sms_code");
     if (!code || strlen(code) != 6 || !tb_is_digits(code, 6)) {
         store_sms_code_attempt(r->db, id, attempts + 1 >= MAX_TRIES);
@@ -62,20 +62,22 @@ static const char *purpose_text(const char *purpose)
     return NULL;
 }
 
-/* Limits: 60 s per phone, 10 a day per phone, 30 an hour per client. */
-static bool send_limited(tb_req *r, const char *bidx)
+/* Limits: 60 s per phone and purpose, 10 a day per phone, sms_per_ip_hour per client. */
+static bool send_limited(tb_req *r, const char *bidx, const char *purpose)
 {
-    const char *pb = tb_arena_printf(r->arena, "sms:%.32s", bidx);
+    const char *pb = tb_arena_printf(r->arena, "sms:%.32s:%s", bidx, purpose);
     const char *ib = tb_arena_printf(r->arena, "smsip:%s", r->ip);
     if (guard_age(r->db, pb) < RESEND_AFTER) {
         tb_reply_err(r, TB_E_SMS_TOO_FREQUENT, "phone");
         return true;
     }
-    if (guard_count(r->db, pb, 86400) >= PER_PHONE_DAY || guard_count(r->db, ib, 3600) >= PER_IP_HOUR) {
+    const char *day = tb_arena_printf(r->arena, "smsday:%.32s", bidx);
+    if (guard_count(r->db, day, 86400) >= PER_PHONE_DAY || guard_count(r->db, ib, 3600) >= tb_cfg.sms_per_ip_hour) {
         tb_reply_err(r, TB_E_RATE_LIMITED, NULL);
         return true;
     }
-    guard_hit(r->db, pb, 86400);
+    guard_hit(r->db, pb, RESEND_AFTER);
+    guard_hit(r->db, day, 86400);
     guard_hit(r->db, ib, 3600);
     return false;
 }
@@ -93,10 +95,12 @@ void identity_sms_code(tb_req *r)
         return tb_reply_err(r, TB_E_INVALID_FIELD, "purpose");
     char bidx[65], code[8], digest[65];
     tb_blind_index(phone, bidx);
-    if (send_limited(r, bidx))
-        return;
     citizen_row c;
     bool known = store_citizen_by_bidx(r, "phone", bidx, &c) == 0;
+    if (known && !strcmp(purpose, "register")) /* registration would say so anyway: spare the SMS */
+        return tb_reply_err(r, TB_E_ACCOUNT_EXISTS, "phone");
+    if (send_limited(r, bidx, purpose))
+        return;
     /* reset/login to an unknown phone: same answer, nothing sent (no probing) */
     if (known || !strcmp(purpose, "register") || !strcmp(purpose, "change_phone")) {
         tb_random_digits(code, 6);
