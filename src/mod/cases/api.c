@@ -100,6 +100,7 @@ typedef struct {
     const char **mat_names;
     case_row c;
     char serial[64], password[10];
+    json_t *body;             /* the answer, built inside the transaction */
 } submission;
 
 static const json_t *find_material(const catalog_matter *m, const char *id)
@@ -225,7 +226,30 @@ static int first_step(const catalog_matter *m, const char **step)
     return 0;
 }
 
-/* The transaction: serial, case, materials, history, audit. */
+/* The 201 answer; with an Idempotency-Key it is stored (encrypted) in the
+ * same transaction, so a concurrent twin that loses the unique race always
+ * finds it. */
+static int build_answer(tb_req *r, submission *s)
+{
+    case_row c;
+    json_decref(s->body);
+    s->body = NULL;
+    if (store_case_get(r, s->serial, r->subject_id, &c) != 0)
+        return -1;
+    s->body = json_pack("{s:s, s:s, s:o}", "serial", s->serial, "query_password", s->password, "case",
+                        case_json(r, &c, VIEW_OWNER));
+    if (!s->idem)
+        return 0;
+    char *text = json_dumps(s->body, JSON_COMPACT), *enc = text ? tb_field_encrypt(text) : NULL;
+    int rc = enc ? store_case_set_idem_response(r->db, c.id, enc) : -1;
+    if (text)
+        tb_wipe(text, strlen(text));
+    free(text);
+    free(enc);
+    return rc;
+}
+
+/* The transaction: serial, case, materials, history, audit, answer. */
 static int submit_tx(tb_db *db, void *arg)
 {
     submission *s = arg;
@@ -254,7 +278,9 @@ static int submit_tx(tb_db *db, void *arg)
     if (store_history_insert(db, s->c.id, now, s->c.current_step, "submit", "submitted", "申请人", "") != 0)
         return -1;
     catalog_count_applied(db, s->c.matter_code);
-    return audit_record(r, "case.submit", s->serial, "ok", s->c.matter_code);
+    if (audit_record(r, "case.submit", s->serial, "ok", s->c.matter_code) != 0)
+        return -1;
+    return build_answer(r, s);
 }
 
 /* The first answer to a repeated Idempotency-Key, or NULL. */
@@ -299,26 +325,15 @@ static void post_case(tb_req *r)
     tb_db_errkind kind = tb_db_errkind_last(r->db);
     free(form_enc);
     free(id_enc);
+    tb_wipe(s.password, sizeof s.password);
     if (rc != 0) {
+        json_decref(s.body);
         if (s.idem && kind == TB_DBE_UNIQUE && replay(r, s.idem)) /* a concurrent twin won */
             return;
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+        return tb_reply_err(r, s.idem && kind == TB_DBE_UNIQUE ? TB_E_CONFLICT : TB_E_INTERNAL, NULL);
     }
     tb_metrics_count("cases_submitted_total", 1);
-    case_row c;
-    if (store_case_get(r, s.serial, r->subject_id, &c) != 0)
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    json_t *body = json_pack("{s:s, s:s, s:o}", "serial", s.serial, "query_password", s.password, "case",
-                             case_json(r, &c, VIEW_OWNER));
-    if (s.idem) {
-        char *text = json_dumps(body, JSON_COMPACT), *enc = text ? tb_field_encrypt(text) : NULL;
-        if (enc)
-            store_case_set_idem_response(r->db, c.id, enc);
-        free(text);
-        free(enc);
-    }
-    tb_wipe(s.password, sizeof s.password);
-    tb_reply_json(r, 201, body);
+    tb_reply_json(r, 201, s.body);
 }
 
 /* ---- reading ---- */
