@@ -1,6 +1,8 @@
 #include "core/strx.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 static int hexval(int c)
 {
@@ -81,6 +83,21 @@ bool tb_cookie_get(const char *hdr, size_t hdrlen, const char *name, char *out, 
         p = stop;
     }
     return false;
+}
+
+int tb_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 void tb_hex(const unsigned char *in, size_t n, char *out)

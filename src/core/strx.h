@@ -17,6 +17,8 @@ char *tb_query_get(tb_arena *a, const char *query, size_t qlen, const char *key,
 /* Value of cookie `name` in a Cookie header, copied to out (NUL-terminated);
  * false when absent or longer than outlen-1. */
 bool tb_cookie_get(const char *hdr, size_t hdrlen, const char *name, char *out, size_t outlen);
+/* write(2) until done, retrying on EINTR; 0 or -1. */
+int tb_write_all(int fd, const void *buf, size_t n);
 /* Lower-hex encoding. out must hold 2n+1 bytes. */
 void tb_hex(const unsigned char *in, size_t n, char *out);
 /* JSON-escape-free check: only [A-Za-z0-9_-], 1..max chars. */

@@ -1,6 +1,7 @@
 /* The rule worker process: reads batches, evaluates each check in a fresh Duktape heap whose every
  * allocation is counted against the batch's memory limit, and writes one result frame per check as
  * soon as it is known, so that the parent can tell which check hung when it has to kill us. */
+#include "core/strx.h"
 #include "rules/rules.h"
 #include "rules/validators.h"
 
@@ -38,21 +39,6 @@ static budget *g_budget;          /* for the fatal handler */
 
 /* ---- frames ---- */
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_all(int fd, void *buf, size_t n)
 {
     char *p = buf;
@@ -76,7 +62,7 @@ static int send_json(json_t *j)
     size_t n = strlen(text);
     unsigned char hdr[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8),
                             (unsigned char)n};
-    int rc = write_all(g_out, hdr, 4) == 0 && write_all(g_out, text, n) == 0 ? 0 : -1;
+    int rc = tb_write_all(g_out, hdr, 4) == 0 && tb_write_all(g_out, text, n) == 0 ? 0 : -1;
     free(text);
     return rc;
 }

@@ -10,24 +10,11 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/strx.h"
 #include "crypto/crypto.h"
 #include "http/multipart.h"
 #include "mod/audit/audit.h"
 #include "mod/cases/cases_internal.h"
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 static int fsync_dir(const char *dir)
 {
@@ -56,7 +43,7 @@ static int blob_store(const char *sm3, const unsigned char *data, size_t len)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    int rc = write_all(fd, data, len) == 0 && fsync(fd) == 0 ? 0 : -1;
+    int rc = tb_write_all(fd, data, len) == 0 && fsync(fd) == 0 ? 0 : -1;
     close(fd);
     if (rc == 0)
         rc = rename(tmp, path) == 0 && fsync_dir(dir) == 0 ? 0 : -1;

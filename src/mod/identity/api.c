@@ -201,22 +201,9 @@ static void post_login(tb_req *r)
     /* the account is locked, whichever identifier names it; unknown names
      * are locked the same way so the answer reveals nothing */
     const char *key = found ? tb_arena_printf(r->arena, "citizen:%lld", (long long)c.id) : account;
-    if (login_locked(r, key)) {
-        audit_record(r, "citizen.login", found ? key : "unknown", "refused", "locked");
-        return;
-    }
-    bool ok = found ? tb_password_verify(c.password_hash, password) : (password_dummy_verify(password), false);
-    if (!ok) {
-        login_failed(r, key);
-        audit_record(r, "citizen.login", found ? tb_arena_printf(r->arena, "citizen:%lld", (long long)c.id) : "unknown",
-                     "failed", "");
-        return tb_reply_err(r, TB_E_LOGIN_FAILED, NULL);
-    }
-    login_succeeded(r, key);
-    const char *csrf = session_start(r, "citizen", c.id);
+    const char *csrf = login_attempt(r, "citizen", key, found ? c.id : 0, found ? c.password_hash : NULL, password);
     if (!csrf)
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    audit_record(r, "citizen.login", tb_arena_printf(r->arena, "citizen:%lld", (long long)c.id), "ok", "");
+        return;
     tb_reply_json(r, 200, json_pack("{s:o, s:s}", "user", citizen_json(r, &c, false), "csrf_token", csrf));
 }
 

@@ -50,6 +50,11 @@ void session_end(tb_req *r, const char *realm);
 bool login_locked(tb_req *r, const char *account);
 void login_failed(tb_req *r, const char *account);
 void login_succeeded(tb_req *r, const char *account);
+/* The shared part of both realms' logins: lockout, password check (with
+ * comparable time for unknown accounts), session, audit. subject 0 = no
+ * such active account. Returns the CSRF token, or NULL with the reply sent. */
+const char *login_attempt(tb_req *r, const char *realm, const char *key, int64_t subject, const char *hash,
+                          const char *password);
 /* Spends comparable time when the account does not exist. */
 void password_dummy_verify(const char *pw);
 

@@ -134,6 +134,33 @@ static void dummy_init(void)
         dummy_hash[0] = '\0';
 }
 
+const char *login_attempt(tb_req *r, const char *realm, const char *key, int64_t subject, const char *hash,
+                          const char *password)
+{
+    const char *action = tb_arena_printf(r->arena, "%s.login", realm);
+    const char *object = subject ? tb_arena_printf(r->arena, "%s:%lld", realm, (long long)subject) : "unknown";
+    r->subject_realm = strcmp(realm, "staff") == 0 ? "staff" : "citizen";
+    if (login_locked(r, key)) {
+        audit_record(r, action, object, "refused", "locked");
+        return NULL;
+    }
+    bool ok = subject ? tb_password_verify(hash, password) : (password_dummy_verify(password), false);
+    if (!ok) {
+        login_failed(r, key);
+        audit_record(r, action, object, "failed", "");
+        tb_reply_err(r, TB_E_LOGIN_FAILED, NULL);
+        return NULL;
+    }
+    login_succeeded(r, key);
+    const char *csrf = session_start(r, realm, subject);
+    if (!csrf) {
+        tb_reply_err(r, TB_E_INTERNAL, NULL);
+        return NULL;
+    }
+    audit_record(r, action, object, "ok", "");
+    return csrf;
+}
+
 void password_dummy_verify(const char *pw)
 {
     pthread_once(&dummy_once, dummy_init);

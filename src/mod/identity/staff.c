@@ -23,26 +23,12 @@ void identity_staff_login(tb_req *r)
     tb_jfield spec[] = {TB_JSTR("login", &login, true, 64), TB_JSTR("password", &password, true, 200), TB_JEND};
     if (!tb_req_json_spec(r, spec))
         return;
-    r->subject_realm = "staff";
-    const char *key = tb_arena_printf(r->arena, "staff:%s", login);
-    if (login_locked(r, key)) {
-        audit_record(r, "staff.login", "locked", "refused", "");
-        return;
-    }
     staff_row s;
     bool found = store_staff_by_login(r, login, &s) == 0 && !strcmp(s.status, "active");
-    bool ok = found ? tb_password_verify(s.password_hash, password) : (password_dummy_verify(password), false);
-    if (!ok) {
-        login_failed(r, key);
-        audit_record(r, "staff.login", found ? tb_arena_printf(r->arena, "staff:%lld", (long long)s.id) : "unknown",
-                     "failed", "");
-        return tb_reply_err(r, TB_E_LOGIN_FAILED, NULL);
-    }
-    login_succeeded(r, key);
-    const char *csrf = session_start(r, "staff", s.id);
+    const char *key = tb_arena_printf(r->arena, "staff:%s", login);
+    const char *csrf = login_attempt(r, "staff", key, found ? s.id : 0, found ? s.password_hash : NULL, password);
     if (!csrf)
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    audit_record(r, "staff.login", tb_arena_printf(r->arena, "staff:%lld", (long long)s.id), "ok", "");
+        return;
     tb_reply_json(r, 200, json_pack("{s:o, s:s}", "staff", staff_json(&s), "csrf_token", csrf));
 }
 
