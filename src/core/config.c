@@ -132,6 +132,34 @@ static int apply_env(tb_config *c, char *err, size_t errlen)
     return 0;
 }
 
+static void resolve_one(char *path, size_t cap, const char *root)
+{
+    char alt[2048];
+    if (path[0] == '/' || access(path, F_OK) == 0)
+        return;
+    snprintf(alt, sizeof alt, "%s/%s", root, path);
+    if (access(alt, F_OK) == 0 && strlen(alt) < cap)
+        strcpy(path, alt);
+}
+
+void tb_config_resolve_paths(tb_config *c)
+{
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    for (int up = 0; up < 2; up++) { /* <tree>/build/tongban -> <tree> */
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+            return;
+        *slash = '\0';
+    }
+    resolve_one(c->seed_dir, sizeof c->seed_dir, exe);
+    resolve_one(c->regions_file, sizeof c->regions_file, exe);
+    resolve_one(c->web_root, sizeof c->web_root, exe);
+}
+
 int tb_config_load(tb_config *c, const char *path, char *err, size_t errlen)
 {
     tb_config_defaults(c);
@@ -151,5 +179,8 @@ int tb_config_load(tb_config *c, const char *path, char *err, size_t errlen)
         if (rc > 0 || x.failed)
             return -1;
     }
-    return apply_env(c, err, errlen);
+    if (apply_env(c, err, errlen) != 0)
+        return -1;
+    tb_config_resolve_paths(c);
+    return 0;
 }

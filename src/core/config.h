@@ -39,6 +39,11 @@ int tb_config_load(tb_config *c, const char *path, char *err, size_t errlen);
 /* Applies one key=value; returns 0, or -1 for an unknown key or bad value. */
 int tb_config_set(tb_config *c, const char *key, const char *value);
 void tb_config_defaults(tb_config *c);
+/* Relative asset paths (seed_dir, regions_file, web_root) that do not exist
+ * from the working directory are looked up from the source tree the binary
+ * was built in (<tree>/build/tongban), so `build/tongban seed` works from
+ * anywhere. */
+void tb_config_resolve_paths(tb_config *c);
 /* The process-wide configuration, set once at start-up. */
 extern tb_config tb_cfg;
 

@@ -188,10 +188,31 @@ void tb_http_security_headers(h2o_req_t *req, const char *rid)
     h2o_add_header_by_str(p, h, H2O_STRLIT("x-request-id"), 0, NULL, rid, strlen(rid));
 }
 
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
+    }
+}
+
 static size_t send_reply(h2o_req_t *req, tb_req *r)
 {
     req->res.status = r->status;
-    req->res.reason = "OK";
+    req->res.reason = reason_phrase(r->status);
     tb_http_security_headers(req, r->request_id);
     h2o_headers_t *h = &req->res.headers;
     h2o_add_header(&req->pool, h, H2O_TOKEN_CONTENT_TYPE, NULL, r->resp_type, strlen(r->resp_type));

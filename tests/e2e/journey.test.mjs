@@ -13,6 +13,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 const SHOTS = path.join(HERE, 'screenshots')
 const PASSPORT = '普通护照签发'
 const TIMEOUT = 15000
+const smsCode = (text) => ((/验证码\D{0,4}(\d{6})/.exec(text) || /(?<!\d)(\d{6})(?!\d)/.exec(text) || [])[1] || '')
 
 // 401 from GET /api/v1/me is how a visitor learns they are not signed in; nothing else may fail.
 const ALLOWED_4XX = [{ path: '/api/v1/me', status: 401 }]
@@ -190,11 +191,11 @@ test('citizen journey: search → guide → region → register → login → ap
       await byTestId('sandbox-link').click()
       const item = byTestId('sandbox-sms-item').first()
       await item.waitFor()
-      code = (/(\d{6})/.exec(await item.innerText()) || [])[1] || ''
+      code = smsCode(await item.innerText())
     }
     if (!code) {
       const r = await api('/api/v1/sandbox/sms-outbox?phone=' + who.phone)
-      code = (/(\d{6})/.exec((r.body && r.body.items && r.body.items[0] && r.body.items[0].text) || '') || [])[1] || ''
+      code = smsCode((r.body && r.body.items && r.body.items[0] && r.body.items[0].text) || '')
     }
     assert.match(code, /^\d{6}$/, 'SMS code read from the sandbox outbox')
     await byTestId('reg-sms-code').fill(code)
@@ -210,7 +211,7 @@ test('citizen journey: search → guide → region → register → login → ap
   const fName = fields.find((f) => f.prefill === 'user.name')
   const fId = fields.find((f) => f.prefill === 'user.id_number')
   const fPhone = fields.find((f) => f.prefill === 'user.phone')
-  const fDest = field((f) => /目的地/.test(f.label), '目的地')
+  const fDest = field((f) => f.name === 'destination' || /目的地|前往国家/.test(f.label), '目的地 (destination)')
   const fReason = field((f) => (f.options || []).some((o) => o.label === '旅游'), '出境事由 with 旅游')
   const fUrgentReason = field((f) => f.rule && /urgent/.test(f.rule), 'a rule field depending on urgent')
   const fUrgent = field((f) => f.name === ((/form\.(\w+)/.exec(fUrgentReason.rule) || [])[1] || 'urgent'), 'the urgent field')

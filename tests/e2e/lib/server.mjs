@@ -45,14 +45,14 @@ export async function startServer ({ readyTimeoutMs = 20000 } = {}) {
   const log = (s) => fs.appendFileSync(logPath, s)
 
   for (const sub of ['migrate', 'seed']) {
-    const r = spawnSync(bin, [sub], { env, encoding: 'utf8', timeout: 120000 })
+    const r = spawnSync(bin, [sub], { cwd: REPO, env, encoding: 'utf8', timeout: 120000 })
     log(`$ tongban ${sub} (exit ${r.status})\n${r.stdout || ''}${r.stderr || ''}\n`)
     if (r.status !== 0) {
       throw new Error(`tongban ${sub} failed (exit ${r.status}${r.error ? ', ' + r.error.message : ''}):\n${(r.stdout || '') + (r.stderr || '')}`)
     }
   }
 
-  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(bin, ['serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let exited = null
   child.on('exit', (code, signal) => { exited = { code, signal } })
   child.stdout.on('data', (d) => log(d.toString()))

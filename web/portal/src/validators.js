@@ -39,12 +39,27 @@ export function usccCheckChar (first17) {
   return USCC_CHARS[c === 31 ? 0 : c]
 }
 
+const ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
+
+/** GB 11714 check character of the 8-character organisation code body (chars 9–16 of a USCC). */
+export function orgCodeCheckChar (first8) {
+  let s = 0
+  for (let i = 0; i < 8; i++) {
+    const c = first8[i]
+    const n = /\d/.test(c) ? Number(c) : c.charCodeAt(0) - 55 // A = 10 … Z = 35
+    s += n * ORG_WEIGHTS[i]
+  }
+  const r = 11 - (s % 11)
+  return r === 10 ? 'X' : r === 11 ? '0' : String(r)
+}
+
 export function checkUscc (v) {
   v = String(v || '').trim().toUpperCase()
   if (!v) return '请填写统一社会信用代码'
   if (v.length !== 18) return '统一社会信用代码应为18位'
   if (![...v].every((c) => USCC_CHARS.includes(c))) return '统一社会信用代码含有无效字符（不使用 I、O、Z、S、V）'
   if (usccCheckChar(v) !== v[17]) return '统一社会信用代码校验位错误'
+  if (orgCodeCheckChar(v.slice(8, 16)) !== v[16]) return '统一社会信用代码中的组织机构代码校验位错误'
   return ''
 }
 
