@@ -71,7 +71,9 @@ test-api-pg: build
 	@scripts/pg.sh stop $(PGDIR) >/dev/null 2>&1 || true
 	@rm -rf $(PGDIR)
 	@url=$$(scripts/pg.sh start $(PGDIR) $(PGPORT)) && \
-	  (TB_TEST_PG=$$url $(BUILD)/test_db >/dev/null && echo "storage unit tests on PostgreSQL: passed" && \
+	  (TB_TEST_PG=$$url $(BUILD)/test_db >/dev/null && TB_TEST_PG=$$url $(BUILD)/test_calendar >/dev/null && \
+	   TB_TEST_PG=$$url $(BUILD)/test_flow >/dev/null && \
+	   echo "storage unit tests on PostgreSQL: passed" && \
 	   TB_BIN=$(BIN) TB_TEST_PG=$$url $(PYTEST) -q tests/api; rc=$$?; scripts/pg.sh stop $(PGDIR); exit $$rc)
 
 test-e2e: build

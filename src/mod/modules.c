@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "http/http.h"
 #include "mod/audit/audit.h"
+#include "mod/calendar/calendar.h"
 #include "mod/cases/cases.h"
 #include "mod/catalog/catalog.h"
 #include "mod/identity/identity.h"
@@ -22,6 +23,7 @@ void tb_modules_register(void)
     cases_register();
     notify_register();
     audit_register();
+    calendar_register();
 }
 
 int tb_modules_check(char *err, size_t errlen)
