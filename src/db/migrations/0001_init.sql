@@ -38,7 +38,6 @@ CREATE TABLE matters (
     sort            INTEGER NOT NULL DEFAULT 0,
     form_version    INTEGER NOT NULL DEFAULT 1,
     guide           TEXT NOT NULL,
-    applied_count   BIGINT NOT NULL DEFAULT 0,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL
 );
@@ -172,7 +171,6 @@ CREATE TABLE cases (
     updated_at      BIGINT NOT NULL,
     UNIQUE (applicant_id, idem_key)
 );
-CREATE INDEX cases_applicant ON cases(applicant_id, id);
 
 CREATE TABLE case_materials (
     case_id     BIGINT NOT NULL REFERENCES cases(id),

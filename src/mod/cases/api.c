@@ -277,10 +277,11 @@ static int submit_tx(tb_db *db, void *arg)
     }
     if (store_history_insert(db, s->c.id, now, s->c.current_step, "submit", "submitted", "申请人", "") != 0)
         return -1;
-    catalog_count_applied(db, s->c.matter_code);
     if (audit_record(r, "case.submit", s->serial, "ok", s->c.matter_code) != 0)
         return -1;
-    return build_answer(r, s);
+    /* with an Idempotency-Key the answer is part of the transaction; without
+     * one it is built after the commit, outside the writer lock */
+    return s->idem ? build_answer(r, s) : 0;
 }
 
 /* The first answer to a repeated Idempotency-Key, or NULL. */
@@ -325,14 +326,18 @@ static void post_case(tb_req *r)
     tb_db_errkind kind = tb_db_errkind_last(r->db);
     free(form_enc);
     free(id_enc);
-    tb_wipe(s.password, sizeof s.password);
     if (rc != 0) {
+        tb_wipe(s.password, sizeof s.password);
         json_decref(s.body);
         if (s.idem && kind == TB_DBE_UNIQUE && replay(r, s.idem)) /* a concurrent twin won */
             return;
         return tb_reply_err(r, s.idem && kind == TB_DBE_UNIQUE ? TB_E_CONFLICT : TB_E_INTERNAL, NULL);
     }
     tb_metrics_count("cases_submitted_total", 1);
+    rc = s.body ? 0 : build_answer(r, &s);
+    tb_wipe(s.password, sizeof s.password);
+    if (rc != 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
     tb_reply_json(r, 201, s.body);
 }
 

@@ -34,8 +34,6 @@ bool catalog_region_allowed(const catalog_matter *m, const char *region);
 /* Name of a region / code-list entry, or NULL ("case_status", "police", ...). */
 const char *catalog_region_name(tb_req *r, const char *code);
 const char *catalog_code_name(tb_req *r, const char *kind, const char *code);
-/* Counts an application (for the hot list). */
-void catalog_count_applied(tb_db *db, const char *code);
 /* Loads demo data (meta codes, regions, matters) from files; used by
  * `tongban seed`. Returns 0, or -1 with a message. */
 int catalog_seed(tb_db *db, const char *seed_dir, const char *regions_file, char *err, size_t errlen);

@@ -13,7 +13,6 @@ static const char SQL_MATTERS[] = "SELECT guide, hot, sort, status FROM matters 
                                   "ORDER BY sort, id";
 static const char SQL_REGIONS[] = "SELECT code, name, level, parent FROM regions ORDER BY sort, code";
 static const char SQL_META[] = "SELECT kind, code, name FROM meta_codes ORDER BY kind, sort, code";
-static const char SQL_APPLIED[] = "UPDATE matters SET applied_count = applied_count + 1 WHERE code = ?";
 static const char SQL_UPSERT_MATTER[] =
     "INSERT INTO matters(code, name, police_category, theme, online_level, appointment, service_objects, channels, "
     "regions, status, hot, sort, form_version, guide, created_at, updated_at) "
@@ -44,8 +43,6 @@ int64_t store_epoch(tb_db *db)
 }
 
 int catalog_bump_epoch(tb_db *db) { return tb_db_exec(db, SQL_BUMP, NULL) == 1 ? 0 : -1; }
-
-void catalog_count_applied(tb_db *db, const char *code) { tb_db_exec(db, SQL_APPLIED, "t", code); }
 
 static json_t *load_matters(tb_db *db)
 {

@@ -5,6 +5,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/jsonx.h"
@@ -26,23 +27,52 @@ static bool is_empty(const json_t *v)
            (json_is_array(v) && !json_array_size(v));
 }
 
-static bool pattern_matches(const char *pattern, const char *value, bool *bad_pattern)
+/* Compiled patterns, per thread: forms repeat the same few patterns, and
+ * compiling costs more than matching. Entries are replaced round-robin. */
+#define PATTERN_CACHE 64
+static __thread struct {
+    char *text;
+    pcre2_code *code;
+} pattern_cache[PATTERN_CACHE];
+static __thread unsigned pattern_next;
+static __thread pcre2_match_context *match_ctx;
+static __thread pcre2_match_data *match_data;
+
+static pcre2_code *compiled(const char *pattern)
 {
+    for (int i = 0; i < PATTERN_CACHE && pattern_cache[i].text; i++)
+        if (!strcmp(pattern_cache[i].text, pattern))
+            return pattern_cache[i].code;
     int errcode;
     PCRE2_SIZE erroff;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_ALT_BSUX, &errcode,
                                    &erroff, NULL);
-    if (!re) {
+    char *text = re ? strdup(pattern) : NULL;
+    if (!text) {
+        pcre2_code_free(re);
+        return NULL;
+    }
+    unsigned slot = pattern_next++ % PATTERN_CACHE;
+    free(pattern_cache[slot].text);
+    pcre2_code_free(pattern_cache[slot].code);
+    pattern_cache[slot].text = text;
+    pattern_cache[slot].code = re;
+    return re;
+}
+
+static bool pattern_matches(const char *pattern, const char *value, bool *bad_pattern)
+{
+    pcre2_code *re = compiled(pattern);
+    if (!match_ctx) {
+        match_ctx = pcre2_match_context_create(NULL);
+        pcre2_set_match_limit(match_ctx, 100000); /* administrators' patterns must not stall a thread */
+        match_data = pcre2_match_data_create(16, NULL);
+    }
+    if (!re || !match_ctx || !match_data) {
         *bad_pattern = true;
         return true;
     }
-    pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    pcre2_set_match_limit(mc, 100000); /* administrators' patterns must not stall a thread */
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-    int rc = pcre2_match(re, (PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED, 0, 0, md, mc);
-    pcre2_match_data_free(md);
-    pcre2_match_context_free(mc);
-    pcre2_code_free(re);
+    int rc = pcre2_match(re, (PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED, 0, 0, match_data, match_ctx);
     if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
         *bad_pattern = true;
     return rc >= 0;
