@@ -12,7 +12,10 @@
 #include "http/http.h"
 #include "mod/catalog/catalog.h"
 #include "mod/identity/identity.h"
+#include "mod/audit/audit.h"
 #include "mod/modules.h"
+#include "mod/org/org.h"
+#include "mod/work/work.h"
 #include "rules/rules.h"
 #include "rules/validators.h"
 
@@ -98,6 +101,8 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "tongban: %s\n", err);
         return 1;
     }
+    if (work_scheduler_start() != 0)
+        tb_warn("work: the deadline scheduler could not start");
     return tb_server_run() == 0 ? 0 : 1;
 }
 
@@ -129,6 +134,10 @@ static int cmd_seed(int argc, char **argv)
         return 1;
     char err[1024];
     int rc = catalog_seed(db, dir, regions, err, sizeof err);
+    if (rc == 0)
+        rc = org_seed(db, dir, err, sizeof err); /* departments need the regions */
+    if (rc == 0)
+        rc = work_seed(db, dir, err, sizeof err); /* flows need the roles */
     if (rc != 0)
         fprintf(stderr, "tongban: 演示数据导入失败: %s\n", err);
     else
@@ -149,8 +158,9 @@ static int cmd_user(int argc, char **argv)
 {
     static const struct option opts[] = {{"login", required_argument, 0, 'l'}, {"name", required_argument, 0, 'n'},
                                          {"role", required_argument, 0, 'r'}, {"password-stdin", no_argument, 0, 'p'},
-                                         {"config", required_argument, 0, 'c'}, {0, 0, 0, 0}};
-    const char *login = NULL, *name = NULL, *role = "staff";
+                                         {"config", required_argument, 0, 'c'},
+                                         {"department", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+    const char *login = NULL, *name = NULL, *role = "staff", *dept = NULL;
     bool from_stdin = false;
     int c;
     if (argc < 2 || strcmp(argv[1], "add")) {
@@ -163,6 +173,7 @@ static int cmd_user(int argc, char **argv)
         else if (c == 'n') name = optarg;
         else if (c == 'r') role = optarg;
         else if (c == 'p') from_stdin = true;
+        else if (c == 'd') dept = optarg;
         else if (c != 'c') return 2;
     }
     if (!login || !name) {
@@ -184,7 +195,8 @@ static int cmd_user(int argc, char **argv)
     tb_db *db = open_migrated();
     if (!db)
         return 1;
-    int rc = identity_staff_add(db, login, name, role, password, err, sizeof err);
+    char *secret, *uri;
+    int rc = org_user_add(db, login, name, role, dept, password, &secret, &uri, err, sizeof err);
     tb_db_close(db);
     if (rc != 0) {
         fprintf(stderr, "tongban: 创建账号失败: %s\n", err);
@@ -193,8 +205,36 @@ static int cmd_user(int argc, char **argv)
     printf("已创建工作人员账号 %s（%s，角色 %s）\n", login, name, role);
     if (!from_stdin)
         printf("初始密码（只显示这一次）：%s\n", password);
+    printf("动态口令密钥（只显示这一次，请在身份验证器中输入或扫描下方链接）：");
+    for (const char *p = secret; *p; p += 4) /* groups of four, as authenticator apps show them */
+        printf("%.4s%s", p, p[4] ? " " : "\n");
+    printf("%s\n", uri);
     tb_wipe(password, sizeof password);
+    tb_wipe(secret, strlen(secret));
+    free(secret);
+    free(uri);
     return 0;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "verify")) {
+        fprintf(stderr, "%s\n", find_command("audit")->usage);
+        return 2;
+    }
+    if (setup(argc, argv, true) != 0)
+        return 1;
+    tb_db *db = open_migrated();
+    if (!db)
+        return 1;
+    int64_t rows = 0;
+    int bad = audit_verify(db, stdout, &rows) + org_verify_acl(db, stdout);
+    tb_db_close(db);
+    if (bad)
+        printf("审计校验未通过：发现 %d 处篡改或删除（已检查审计记录 %lld 条）\n", bad, (long long)rows);
+    else
+        printf("审计校验通过：审计记录 %lld 条，访问控制数据完整\n", (long long)rows);
+    return bad ? 1 : 0;
 }
 
 static int cmd_version(int argc, char **argv)
@@ -210,8 +250,12 @@ static const command commands[] = {
     {"migrate", cmd_migrate, "用法: tongban migrate [--config FILE]\n  将数据库结构升级到最新版本。"},
     {"seed", cmd_seed, "用法: tongban seed [--config FILE] [--dir seed] [--regions build/regions.json]\n"
                        "  导入演示数据：代码表、黑龙江省行政区划、公安政务服务事项（可重复执行）。"},
-    {"user", cmd_user, "用法: tongban user add --login LOGIN --name 姓名 [--role admin|staff] [--password-stdin]\n"
-                       "  创建工作人员账号；不带 --password-stdin 时生成随机初始密码并只显示一次。"},
+    {"user", cmd_user, "用法: tongban user add --login LOGIN --name 姓名 [--role 角色代码] [--department 部门] [--password-stdin]\n"
+                       "  创建工作人员账号并绑定动态口令（密钥只显示一次）；不带 --password-stdin 时生成随机初始密码并只显示一次。\n"
+                       "  角色代码：sys_admin 系统管理员、sec_admin 安全管理员、audit_admin 审计管理员、accept_officer 受理民警、\n"
+                       "  approve_leader 审批领导、section_chief 科长（admin = sys_admin，staff = accept_officer）。"},
+    {"audit", cmd_audit, "用法: tongban audit verify [--config FILE]\n"
+                         "  校验审计日志链与访问控制数据的完整性，逐条列出被篡改或删除的记录；有问题时退出码非零。"},
     {"version", cmd_version, "用法: tongban version\n  显示版本。"},
     {"rule-worker", cmd_rule_worker, "用法: tongban rule-worker\n  内部使用：沙箱化的校验规则执行进程。"},
 };

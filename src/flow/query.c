@@ -12,6 +12,10 @@
  * escalation candidate (who sees the task even when it is assigned). Four static variants so that the
  * state and business-key filters stay index lookups. */
 #define VIS_FROM " FROM flow_tasks t JOIN flow_instances i ON i.id = t.instance_id WHERE "
+/* With a business key the instance is found first through its index: SQLite
+ * keeps the order of a CROSS JOIN (PostgreSQL plans it as an inner join), so
+ * the open tasks of one case never mean a scan of every open task. */
+#define VIS_FROM_BKEY " FROM flow_instances i CROSS JOIN flow_tasks t WHERE t.instance_id = i.id AND "
 #define VIS_ACTOR                                                                                                \
     " AND i.def_key = COALESCE(?, i.def_key) AND (t.assignee = ? OR (EXISTS (SELECT 1 FROM flow_task_candidates " \
     "c WHERE c.task_id = t.id AND " CAND_MATCH " AND (t.assignee IS NULL OR c.escalated = 1))))"
@@ -22,12 +26,13 @@
 #define VIS_PAGE " ORDER BY t.id LIMIT ? OFFSET ?"
 static const char *const SQL_VISIBLE[2][2] = {
     {"SELECT " TASK_COLS VIS_FROM VIS_STATE VIS_NOBKEY VIS_ACTOR VIS_PAGE,
-     "SELECT " TASK_COLS VIS_FROM VIS_STATE VIS_BKEY VIS_ACTOR VIS_PAGE},
+     "SELECT " TASK_COLS VIS_FROM_BKEY VIS_STATE VIS_BKEY VIS_ACTOR VIS_PAGE},
     {"SELECT " TASK_COLS VIS_FROM VIS_ANY VIS_NOBKEY VIS_ACTOR VIS_PAGE,
-     "SELECT " TASK_COLS VIS_FROM VIS_ANY VIS_BKEY VIS_ACTOR VIS_PAGE}};
+     "SELECT " TASK_COLS VIS_FROM_BKEY VIS_ANY VIS_BKEY VIS_ACTOR VIS_PAGE}};
 static const char *const SQL_VISIBLE_COUNT[2][2] = {
-    {"SELECT COUNT(*)" VIS_FROM VIS_STATE VIS_NOBKEY VIS_ACTOR, "SELECT COUNT(*)" VIS_FROM VIS_STATE VIS_BKEY VIS_ACTOR},
-    {"SELECT COUNT(*)" VIS_FROM VIS_ANY VIS_NOBKEY VIS_ACTOR, "SELECT COUNT(*)" VIS_FROM VIS_ANY VIS_BKEY VIS_ACTOR}};
+    {"SELECT COUNT(*)" VIS_FROM VIS_STATE VIS_NOBKEY VIS_ACTOR,
+     "SELECT COUNT(*)" VIS_FROM_BKEY VIS_STATE VIS_BKEY VIS_ACTOR},
+    {"SELECT COUNT(*)" VIS_FROM VIS_ANY VIS_NOBKEY VIS_ACTOR, "SELECT COUNT(*)" VIS_FROM_BKEY VIS_ANY VIS_BKEY VIS_ACTOR}};
 static const char SQL_TASK[] = "SELECT " TASK_COLS " FROM flow_tasks t JOIN flow_instances i ON i.id = "
                                "t.instance_id WHERE t.id = ?";
 static const char SQL_INSTANCE_TASKS[] = "SELECT " TASK_COLS " FROM flow_tasks t JOIN flow_instances i ON i.id = "

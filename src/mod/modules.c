@@ -11,8 +11,11 @@
 #include "mod/identity/identity.h"
 #include "mod/modules.h"
 #include "mod/notify/notify.h"
+#include "mod/org/org.h"
+#include "mod/work/work.h"
 
 void tb_service_register(void);
+void identity_staff_register(void); /* staff sign-in second step, src/mod/identity/staff.c */
 
 void tb_modules_register(void)
 {
@@ -24,6 +27,9 @@ void tb_modules_register(void)
     notify_register();
     audit_register();
     calendar_register();
+    identity_staff_register();
+    org_register();
+    work_register();
 }
 
 int tb_modules_check(char *err, size_t errlen)

@@ -34,7 +34,6 @@ import socket
 import string
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -339,6 +338,54 @@ def psql_bin():
     raise RuntimeError("psql not found (needed to reset the TB_TEST_PG database)")
 
 
+# ---------------------------------------------------------------- staff second factor (RFC 6238)
+
+STAFF_TOTP = {}      # (base, login) -> base32 TOTP secret printed by `tongban user add`
+_TOTP_USED = {}      # (base, login) -> last time step used (the server refuses replays)
+_TOTP_LOCK = threading.Lock()
+
+
+def parse_totp_secret(text):
+    m = re.search(r"otpauth://totp/\S*?[?&]secret=([A-Z2-7]+)", text)
+    if m:
+        return m.group(1)
+    m = re.search(r"((?:[A-Z2-7]{4} ){3,}[A-Z2-7]{2,4})", text)
+    return m.group(1).replace(" ", "") if m else None
+
+
+def totp_code(secret, step):
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    h = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    o = h[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def spent_totp(base, login, step):
+    """Record that a time step of this account was used (outside next_totp)."""
+    with _TOTP_LOCK:
+        key = (base, login)
+        _TOTP_USED[key] = max(_TOTP_USED.get(key, -1), step)
+
+
+def next_totp(base, login):
+    """A TOTP code for a time step this account has not used yet: the current
+    step, else the next one (the server accepts +-1 step), else wait."""
+    key = (base, login)
+    secret = STAFF_TOTP[key]
+    while True:
+        with _TOTP_LOCK:
+            now = int(time.time()) // 30
+            step = max(now, _TOTP_USED.get(key, -1) + 1)
+            if step <= now + 1 and not (step == now + 1 and time.time() % 30 < 3):
+                _TOTP_USED[key] = step
+                return totp_code(secret, step)
+        time.sleep(max(0.5, (step - 1) * 30 - time.time() + 3.5))
+
+
 def regions_file():
     for p in (os.path.join(os.path.dirname(os.path.abspath(TB_BIN)), "regions.json"),
               os.path.join(REPO, "build", "regions.json")):
@@ -348,14 +395,17 @@ def regions_file():
 
 
 class Server:
-    def __init__(self, tmp):
+    """One tongban instance. database: None = TB_TEST_PG or <tmp>/api.db;
+    extra_env: more TONGBAN_* settings (e.g. for a configuration test)."""
+
+    def __init__(self, tmp, database=None, extra_env=None):
         self.tmp = tmp
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.data_dir = os.path.join(tmp, "data")
         os.makedirs(self.data_dir, exist_ok=True)
-        self.database = TB_TEST_PG or os.path.join(tmp, "api.db")
-        self.engine = "postgres" if TB_TEST_PG else "sqlite"
+        self.database = database or TB_TEST_PG or os.path.join(tmp, "api.db")
+        self.engine = "postgres" if self.database.startswith(("postgres://", "postgresql://")) else "sqlite"
         self.stdout_path = os.path.join(tmp, "server.stdout")
         self.stderr_path = os.path.join(tmp, "server.stderr")
         self.proc = None
@@ -373,6 +423,7 @@ class Server:
             "TONGBAN_SEED_DIR": os.path.join(REPO, "seed"),
             "TONGBAN_REGIONS_FILE": regions_file(),
         })
+        self.env.update(extra_env or {})
 
     def run_cli(self, *args, stdin=None, timeout=120):
         p = subprocess.run([TB_BIN, *args], env=self.env, cwd=self.tmp, input=stdin,
@@ -382,25 +433,36 @@ class Server:
                                f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}")
         return p
 
+    def add_staff(self, login, name, role, department=None, password=None):
+        """`tongban user add` with a password on stdin; remembers the TOTP secret
+        it prints (STAFF_TOTP) and returns the password."""
+        password = password or new_password()
+        args = ["user", "add", "--login", login, "--name", name, "--role", role]
+        if department:
+            args += ["--department", department]
+        p = self.run_cli(*args, "--password-stdin", stdin=password + "\n")
+        secret = parse_totp_secret(p.stdout + p.stderr)
+        if secret:
+            STAFF_TOTP[(self.base, login)] = secret
+        return password
+
     def reset_pg(self):
         sql = "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;"
-        p = subprocess.run([psql_bin(), "-X", "-q", "-v", "ON_ERROR_STOP=1", TB_TEST_PG, "-c", sql],
+        p = subprocess.run([psql_bin(), "-X", "-q", "-v", "ON_ERROR_STOP=1", self.database, "-c", sql],
                            capture_output=True, text=True, timeout=60)
         if p.returncode != 0:
-            raise RuntimeError(f"could not reset {TB_TEST_PG}: {p.stderr}")
+            raise RuntimeError(f"could not reset {self.database}: {p.stderr}")
 
     def start(self):
         if not os.access(TB_BIN, os.X_OK):
             raise RuntimeError(f"server binary {TB_BIN} not found or not executable "
                                f"(build it with `make build`, or set TB_BIN)")
-        if TB_TEST_PG:
+        if self.engine == "postgres":
             self.reset_pg()
         self.run_cli("migrate")
         self.run_cli("seed")
-        self.run_cli("user", "add", "--login", ADMIN_LOGIN, "--name", "管理员", "--role", "admin",
-                     "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
-        self.run_cli("user", "add", "--login", CLERK_LOGIN, "--name", "办事员", "--role", "staff",
-                     "--password-stdin", stdin=CLERK_PASSWORD + "\n")
+        self.add_staff(ADMIN_LOGIN, "管理员", "admin", password=ADMIN_PASSWORD)
+        self.add_staff(CLERK_LOGIN, "办事员", "staff", password=CLERK_PASSWORD)
         self.proc = subprocess.Popen([TB_BIN, "serve"], env=self.env, cwd=self.tmp,
                                      stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"),
                                      start_new_session=True)
@@ -484,7 +546,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     if rep.failed and _SERVER is not None:
-        rep.sections.append(("tongban server log tail", _SERVER.tail(40)))
+        rep.sections.append(("tongban server log tail", _SERVER.tail(12)))
 
 
 def pytest_report_header(config):
@@ -605,6 +667,73 @@ def citizen_factory(server):
     return f
 
 
+AGED_POOL = []
+SMS_RESEND_SECONDS = 61
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _aged_pool(server):
+    """Citizens registered at session start. Tests that need a new SMS code for
+    an already registered phone use one of them, waiting out what remains of
+    the 60 s resend limit (usually little by the time they run)."""
+    for _ in range(4):
+        c = make_citizen(server.base, login=False)
+        c.sms_at = time.time()
+        AGED_POOL.append(c)
+
+
+class TimedProbe:
+    """A second server (SQLite) started at session start with a 1-minute idle
+    timeout and a 1-minute login lock, so that test_service (the last module)
+    can check that both expire without making the suite wait a minute."""
+
+    def __init__(self, tmp):
+        self.server = Server(tmp, database=os.path.join(tmp, "timed.db"),
+                             extra_env={"TONGBAN_SESSION_IDLE_MINUTES": "1", "TONGBAN_LOGIN_LOCK_MINUTES": "1"})
+        self.server.start()
+        base = self.server.base
+        self.idle = make_citizen(base)                  # logged in, then left idle
+        self.idle_cookie = self.idle.client.cookie("tb_sid")
+        self.locked = make_citizen(base, login=False)   # locked by five failures
+        self.lock_answers = []
+        for _ in range(6):
+            r = Client(base).post("/api/v1/auth/login", json={"account": self.locked.id_number,
+                                                               "password": "Wrong#Pass1"})
+            self.lock_answers.append(r.status_code)
+        r = Client(base).post("/api/v1/auth/login", json={"account": self.locked.id_number,
+                                                           "password": self.locked.password})
+        self.locked_answer = r.status_code
+        self.t0 = time.time()
+
+
+TIMED = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _timed_probe(server, tmp_path_factory):
+    probe = TimedProbe(str(tmp_path_factory.mktemp("timed")))
+    TIMED.append(probe)
+    yield probe
+    probe.server.stop()
+
+
+@pytest.fixture
+def timed_probe(_timed_probe):
+    return _timed_probe
+
+
+@pytest.fixture
+def aged_citizen(server):
+    """A registered, logged-in citizen whose phone may receive a new code now."""
+    assert AGED_POOL, "aged citizen pool exhausted; enlarge it in _aged_pool"
+    c = AGED_POOL.pop(0)
+    wait = c.sms_at + SMS_RESEND_SECONDS - time.time()
+    if wait > 0:
+        time.sleep(wait)
+    c.login()
+    return c
+
+
 @pytest.fixture
 def citizen(citizen_factory):
     """A freshly registered, logged-in natural person."""
@@ -612,23 +741,53 @@ def citizen(citizen_factory):
 
 
 def staff_login(base, login=ADMIN_LOGIN, password=ADMIN_PASSWORD):
+    """Password, then (when asked for) the TOTP second factor. Returns a
+    Client with the staff session, its CSRF token and .user = Staff."""
     c = Client(base)
     r = c.post("/api/v1/staff/auth/login", json={"login": login, "password": password})
     assert r.status_code == 200, f"staff login {login}: {r.status_code} {r.text[:300]}"
     doc = r.json()
+    if doc.get("mfa_required"):
+        assert (base, login) in STAFF_TOTP, f"no TOTP secret known for {login}"
+        r = c.post("/api/v1/staff/auth/mfa", json={"mfa_token": doc["mfa_token"], "method": "totp",
+                                                   "code": next_totp(base, login)})
+        assert r.status_code == 200, f"staff second factor {login}: {r.status_code} {r.text[:300]}"
+        doc = r.json()
     c.csrf = doc["csrf_token"]
     c.user = doc["staff"]
     return c
 
 
+_STAFF_SESSIONS = {}
+
+
+def staff_session(base, login=ADMIN_LOGIN, password=ADMIN_PASSWORD):
+    """A cached signed-in staff client (re-signed in when its session ended), so
+    that tests do not spend a TOTP time step each."""
+    c = _STAFF_SESSIONS.get((base, login))
+    if c is None or c.get("/api/v1/staff/me").status_code != 200:
+        c = staff_login(base, login, password)
+        _STAFF_SESSIONS[(base, login)] = c
+    return c
+
+
 @pytest.fixture
 def admin(server):
-    return staff_login(server.base)
+    return staff_session(server.base)
 
 
 @pytest.fixture
 def clerk(server):
-    return staff_login(server.base, CLERK_LOGIN, CLERK_PASSWORD)
+    return staff_session(server.base, CLERK_LOGIN, CLERK_PASSWORD)
+
+
+def new_staff(server, role="staff", department=None, prefix="t"):
+    """A fresh staff account (login, password) for tests that sign in and out."""
+    login = f"{prefix}{next(_staff_counter)}_{random.randrange(10**6)}"
+    return login, server.add_staff(login, new_name(), role, department)
+
+
+_staff_counter = itertools.count(1)
 
 
 # ---------------------------------------------------------------- catalog helpers
@@ -663,10 +822,13 @@ def find_matter(base, name, q=None):
     for it in r.json()["items"]:
         if it["name"] == name:
             return it
-    for it in all_matters(base):
+    every = all_matters(base)
+    for it in every:
         if it["name"] == name:
             return it
-    raise AssertionError(f"matter {name!r} not in the published catalog")
+    raise AssertionError(f"matter {name!r} not in the published catalog (q={q or name[:2]!r} gave "
+                         f"{[i['name'] for i in r.json()['items']]}; catalog has {len(every)}: "
+                         f"{[i['name'] for i in every][:10]}…)")
 
 
 def region_covers(listed, region):

@@ -4,27 +4,35 @@ import re
 
 import pytest
 
-from conftest import (ADMIN_LOGIN, ADMIN_PASSWORD, CLERK_LOGIN, CLERK_PASSWORD, TIME_RE, Client, expect_error,
-                      new_phone, request_code, staff_login)
+from conftest import (ADMIN_LOGIN, CLERK_LOGIN, STAFF_TOTP, TIME_RE, Client,
+                      expect_error, new_phone, new_staff, next_totp, request_code, staff_login)
 
 
 def test_staff_login(server):
+    login, password = new_staff(server, "admin", prefix="adm")
     c = Client(server.base)
-    r = c.post("/api/v1/staff/auth/login", json={"login": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
+    r = c.post("/api/v1/staff/auth/login", json={"login": login, "password": password})
     assert r.status_code == 200, r.text
     doc = r.json()
+    if doc.get("mfa_required"):  # administrators always sign in with a second factor
+        assert c.cookie("tb_staff_sid") is None and "csrf_token" not in doc
+        r = c.post("/api/v1/staff/auth/mfa", json={"mfa_token": doc["mfa_token"], "method": "totp",
+                                                   "code": next_totp(server.base, login)})
+        assert r.status_code == 200, r.text
+        doc = r.json()
     if "login" in doc["staff"]:
-        assert doc["staff"]["login"] == ADMIN_LOGIN
-    assert doc["staff"].get("name") == "管理员"
-    assert "admin" in (doc["staff"].get("roles") or [doc["staff"].get("role")])
+        assert doc["staff"]["login"] == login
+    assert doc["staff"].get("name")
+    roles = doc["staff"].get("roles") or [doc["staff"].get("role")]
+    assert "admin" in roles or "sys_admin" in roles, roles
     assert isinstance(doc["csrf_token"], str) and len(doc["csrf_token"]) >= 16
     sc = r.headers.get("Set-Cookie", "")
     assert "tb_staff_sid=" in sc and "httponly" in sc.lower() and "samesite=lax" in sc.lower(), sc
     assert c.cookie("tb_sid") is None, "staff login set a citizen cookie"
-    assert ADMIN_PASSWORD not in r.text
+    assert password not in r.text
     me = c.get("/api/v1/staff/me")
     assert me.status_code == 200
-    assert me.json()["staff"]["name"] == "管理员" and me.json()["csrf_token"] == doc["csrf_token"]
+    assert me.json()["staff"]["name"] == doc["staff"]["name"] and me.json()["csrf_token"] == doc["csrf_token"]
 
 
 def test_staff_login_wrong(server):
@@ -42,13 +50,15 @@ def test_staff_unauthenticated(anon):
 
 
 def test_staff_new_session_each_login(server):
-    a = staff_login(server.base, CLERK_LOGIN, CLERK_PASSWORD)
-    b = staff_login(server.base, CLERK_LOGIN, CLERK_PASSWORD)
+    login, password = new_staff(server, prefix="ses")
+    a = staff_login(server.base, login, password)
+    b = staff_login(server.base, login, password)
     assert a.cookie("tb_staff_sid") != b.cookie("tb_staff_sid")
 
 
 def test_staff_logout_replay(server):
-    c = staff_login(server.base, CLERK_LOGIN, CLERK_PASSWORD)
+    login, password = new_staff(server, prefix="out")
+    c = staff_login(server.base, login, password)
     old = c.cookie("tb_staff_sid")
     expect_error(c.post("/api/v1/staff/auth/logout", csrf=False), 403, "CSRF_FAILED")
     r = c.post("/api/v1/staff/auth/logout")
@@ -73,6 +83,8 @@ def test_admin_reads_outbox(server, admin):
 
 
 def test_admin_outbox_pagination(server, admin):
+    for _ in range(3):
+        request_code(Client(server.base), new_phone(), "register")
     r = admin.get("/api/v1/admin/sms-outbox", params={"page_size": 2})
     assert r.status_code == 200
     doc = r.json()
@@ -108,8 +120,12 @@ def test_sandbox_outbox_only_that_phone(server):
 
 def test_cli_generated_password(server):
     """`user add` without --password-stdin prints a generated password once."""
+    from conftest import parse_totp_secret
     p = server.run_cli("user", "add", "--login", "gen_user", "--name", "生成密码", "--role", "staff")
     out = p.stdout + p.stderr
+    secret = parse_totp_secret(out)
+    if secret:
+        STAFF_TOTP[(server.base, "gen_user")] = secret
     cands = set()
     for tok in re.findall(r"[!-~]{8,}", out):
         cands.add(tok)
@@ -118,6 +134,8 @@ def test_cli_generated_password(server):
                 cands.add(part)
     ok = False
     for pw in cands:
+        if pw.startswith("otpauth") or pw == secret:
+            continue
         r = Client(server.base).post("/api/v1/staff/auth/login", json={"login": "gen_user", "password": pw})
         if r.status_code == 200:
             ok = True

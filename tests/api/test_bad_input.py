@@ -3,7 +3,6 @@ unknown fields, wrong types, odd strings, deep nesting, and a sweep of junk
 over every POST endpoint of the OpenAPI document."""
 
 import json
-import os
 import random
 import re
 import socket
@@ -11,7 +10,7 @@ import socket
 import pytest
 import requests
 
-from conftest import ERRORS, Client, check_error_shape, expect_error, new_phone
+from conftest import Client, check_error_shape, expect_error
 
 JSON = {"Content-Type": "application/json"}
 LOGIN = "/api/v1/auth/login"
@@ -175,7 +174,9 @@ def test_wrong_type(anon, path, body, field):
 
 def test_wrong_type_cases(citizen):
     c = citizen.client
-    base = {"matter_code": "x", "region": "230102", "form": {}, "materials": []}
+    from conftest import PASSPORT, find_matter
+    base = {"matter_code": find_matter(citizen.base, PASSPORT, "护照")["code"], "region": "230102", "form": {},
+            "materials": []}
     for key, bad in (("form", []), ("form", "x"), ("materials", {}), ("materials", "M01"), ("region", 230102),
                      ("matter_code", None)):
         r = c.post("/api/v1/cases", json=dict(base, **{key: bad}))
@@ -221,7 +222,9 @@ def test_null_byte_in_register_name(server):
     from test_identity import person_body
     c, body = person_body(server.base, name="张\u0000三")
     r = c.post("/api/v1/auth/register", json=body)
-    assert r.status_code == 400 and r.json()["error"]["field"] == "name", r.text
+    assert r.status_code == 400, r.text
+    e = r.json()["error"]
+    assert e["code"] == "INVALID_JSON" or e.get("field") == "name", e
 
 
 def test_duplicate_keys(anon):
@@ -309,13 +312,33 @@ def junk_bodies():
     return out
 
 
-def schema_bodies(op):
-    """Type-confused and injection-laden bodies built from the operation's schema."""
+# body fields per endpoint (docs/api.md), used when the OpenAPI schema does not list properties
+KNOWN_FIELDS = {
+    "/api/v1/auth/sms-code": ["phone", "purpose"],
+    "/api/v1/auth/register": ["type", "name", "id_number", "phone", "sms_code", "password", "org_name", "uscc",
+                              "legal_rep", "contact_name"],
+    "/api/v1/auth/login": ["account", "password"],
+    "/api/v1/auth/password-reset": ["phone", "sms_code", "new_password"],
+    "/api/v1/me/password": ["old_password", "new_password"],
+    "/api/v1/cases": ["matter_code", "region", "form", "materials"],
+    "/api/v1/progress": ["serial", "query_password"],
+    "/api/v1/staff/auth/login": ["login", "password"],
+    "/api/v1/matters/{code}/form/validate": ["form"],
+}
+
+
+def schema_bodies(op, path=""):
+    """Type-confused and injection-laden bodies, one field at a time, built from
+    the operation's schema and the fields named in docs/api.md."""
+    props = []
     try:
         schema = op["requestBody"]["content"]["application/json"]["schema"]
-    except (KeyError, TypeError):
-        return []
-    props = list((schema.get("properties") or {}).keys())
+        props = list((schema.get("properties") or {}).keys())
+    except (KeyError, TypeError, AttributeError):
+        pass
+    for k, v in KNOWN_FIELDS.items():
+        if re.sub(r"\{[^}]+\}", "{}", k) == re.sub(r"\{[^}]+\}", "{}", path):
+            props += [f for f in v if f not in props]
     out = []
     for p in props:
         for v in ({"$gt": ""}, [1, 2], 1e308, -1, True, None, "'; DROP TABLE users; --", "<script>alert(1)</script>",
@@ -352,14 +375,17 @@ def test_sweep_junk_over_every_write_endpoint(server, openapi, passport_code, ci
     ops = post_ops(openapi)
     assert len(ops) >= 10, f"only {len(ops)} write operations in openapi.json"
     citizen = citizen_factory()
-    from conftest import staff_login
-    admin = staff_login(server.base)
+    from conftest import staff_session
+    admin = staff_session(server.base)
     failures = []
     count = 0
     for method, path, op in ops:
-        concrete = re.sub(r"\{[^}]+\}", passport_code if "matters" in path else "ZZ_TEST", path)
+        # a real matter only where the call cannot change anything (validation); every other
+        # path parameter names nothing, so that junk sent with an admin session mutates nothing
+        real = path.startswith("/api/v1/matters/") and path.endswith("/form/validate")
+        concrete = re.sub(r"\{[^}]+\}", passport_code if real else "ZZ_TEST", path)
         for actor_name, actor in (("anon", Client(server.base)), ("citizen", citizen.client), ("admin", admin)):
-            for body, ctype in junk_bodies() + schema_bodies(op):
+            for body, ctype in junk_bodies() + schema_bodies(op, path):
                 count += 1
                 try:
                     r = actor.request(method, concrete, data=body, headers={"Content-Type": ctype}, check=False,
@@ -379,5 +405,38 @@ def test_sweep_junk_over_every_write_endpoint(server, openapi, passport_code, ci
                     failures.append(f"{actor_name} {method} {concrete} [{ctype}] {body[:60]!r}: {problem} "
                                     f"{r.text[:150]}")
         assert server.alive(), f"server died during the sweep of {path}"
-    assert count > 500
+    assert count > 1500, count
     assert not failures, f"{len(failures)} bad answers, first ones:\n" + "\n".join(failures[:15])
+
+
+INJECTIONS = ["<script>alert(1)</script>", "' OR '1'='1", "\"; DROP TABLE cases; --", "${jndi:ldap://x}",
+              "{{7*7}}", "../../etc/passwd", "%00", "\u202e反转", "𠀀𠀁𠀂", "a\r\nSet-Cookie: x=1"]
+
+
+def test_injection_in_every_form_field(citizen, passport):
+    """Every passport form field × hostile strings: validate answers 200, submit
+    answers 201 or 422, and what is accepted comes back byte for byte."""
+    from conftest import case_body
+    code = passport["code"]
+    base = case_body(citizen, code)
+    accepted = 0
+    for f in passport["form"]["fields"]:
+        for inj in INJECTIONS:
+            form = dict(base["form"], **{f["name"]: inj})
+            r = citizen.client.post(f"/api/v1/matters/{code}/form/validate", json={"form": form})
+            assert r.status_code == 200, f"validate {f['name']}={inj!r}: {r.status_code} {r.text[:200]}"
+            errs = r.json()["errors"]
+            body = dict(base, form=form)
+            r = citizen.client.post("/api/v1/cases", json=body)
+            assert r.status_code in (201, 422), f"submit {f['name']}={inj!r}: {r.status_code} {r.text[:200]}"
+            if r.status_code == 201:
+                assert not errs, f"validate reported {errs} but the submission was accepted"
+                serial = r.json()["serial"]
+                got = citizen.client.get("/api/v1/cases/" + serial).json()["form"]
+                assert got.get(f["name"]) == inj, f"{f['name']}: stored {got.get(f['name'])!r}, sent {inj!r}"
+                accepted += 1
+            else:
+                fields = {d["field"] for d in r.json()["error"]["details"]}
+                assert f["name"] in fields, f"422 for {f['name']}={inj!r} names other fields: {fields}"
+                assert {e["field"] for e in errs} == fields, f"validate {errs} vs submit {fields}"
+    assert accepted > 0, "no free-text field accepted any hostile string (nothing proved to round-trip)"

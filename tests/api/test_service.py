@@ -5,7 +5,6 @@ import re
 import uuid
 
 import pytest
-import requests
 
 from conftest import WEB_ROOT, Client, check_error_shape, expect_error
 
@@ -36,7 +35,7 @@ def test_healthz(anon):
 def test_readyz(anon):
     r = anon.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready"}
+    assert r.json()["status"] == "ready"
 
 
 @pytest.mark.parametrize("method,path", SEC_PATHS)
@@ -100,7 +99,7 @@ def parse_metrics(text):
         m = SAMPLE.match(line)
         assert m, f"line is not Prometheus text format: {line!r}"
         labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        samples.append((m.group(1), labels, float(m.group(6))))
+        samples.append((m.group(1), labels, float(m.group(5))))
     return samples, types
 
 
@@ -143,10 +142,30 @@ def test_metrics_format(anon):
         assert count == bs[-1][1], f"+Inf bucket {bs[-1][1]} != _count {count} for {key}"
 
 
+def test_metrics_families_contiguous(anon):
+    """Text format 0.0.4: all lines of one metric family form one group."""
+    anon.get("/healthz")
+    anon.get("/api/v1/meta")
+    text = anon.get("/metrics").text
+    seen, current = set(), None
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if line.startswith("# "):
+            name = line.split()[2]
+        else:
+            name = re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0)
+            name = re.sub(r"_(bucket|sum|count)$", "", name)
+        if name != current:
+            assert name not in seen, f"metric family {name} is split into several groups"
+            seen.add(name)
+            current = name
+
+
 def test_metrics_count_requests(anon):
     def healthz_count():
         s, _ = parse_metrics(anon.get("/metrics").text)
-        return sum(v for n, lab, v in s if n == "tongban_http_requests_total" and lab.get("status") == "200"
+        return sum(v for n, lab, v in s if n == "tongban_http_requests_total" and lab.get("status") in ("200", "2xx")
                    and "healthz" in lab.get("route", ""))
     before = healthz_count()
     for _ in range(7):
@@ -247,3 +266,28 @@ def test_static_no_traversal(server, path):
     assert b"root:x:0:0" not in data
     status = int(data.split(b" ", 2)[1])
     assert status < 500
+
+
+# ---------------------------------------------------------------- timeouts (keep last)
+
+
+def test_idle_timeout_and_lock_expiry(timed_probe):
+    """Second server: session_idle_minutes = 1, login_lock_minutes = 1."""
+    import time
+    p = timed_probe
+    assert p.lock_answers[:4] == [401] * 4 and p.locked_answer == 429, (p.lock_answers, p.locked_answer)
+    wait = p.t0 + 65 - time.time()
+    if wait > 0:
+        time.sleep(wait)
+    stale = Client(p.server.base)
+    stale.s.cookies.set("tb_sid", p.idle_cookie, domain="127.0.0.1", path="/")
+    expect_error(stale.get("/api/v1/me"), 401, "UNAUTHENTICATED")
+    # control: a fresh login on the same server works, so the 401 is the timeout
+    fresh = Client(p.server.base)
+    r = fresh.post("/api/v1/auth/login", json={"account": p.idle.id_number, "password": p.idle.password})
+    assert r.status_code == 200, r.text
+    assert fresh.get("/api/v1/me").status_code == 200
+    # the lock has expired
+    r = Client(p.server.base).post("/api/v1/auth/login", json={"account": p.locked.id_number,
+                                                               "password": p.locked.password})
+    assert r.status_code == 200, f"still locked after login_lock_minutes: {r.text}"

@@ -67,4 +67,123 @@ int audit_record(tb_req *r, const char *action, const char *object, const char *
     return audit_record_as(r->db, realm, actor, r->ip, action, object, result, detail);
 }
 
-void audit_register(void) {}
+
+/* ---- reading (audit administrator) ---- */
+#define FILTER "WHERE at BETWEEN ? AND ? AND (? = '' OR actor = ?) AND (? = '' OR action LIKE ?) " \
+               "AND (? = '' OR object LIKE ?) AND (? = '' OR result = ?) AND (? = '' OR ip = ?) "
+static const char SQL_COUNT[] = "SELECT COUNT(*) FROM audit_log " FILTER;
+static const char SQL_SEARCH[] = "SELECT id, at, realm, actor, action, object, result, ip, detail FROM audit_log "
+                                 FILTER "ORDER BY id DESC LIMIT ? OFFSET ?";
+
+#define FILTER_ARGS(f, like_action, like_object)                                                              \
+    (f)->from, (f)->to, (f)->actor, (f)->actor, (f)->action, like_action, (f)->object, like_object, (f)->result, \
+        (f)->result, (f)->ip, (f)->ip
+
+static void likes(const audit_filter *f, char action[160], char object[160])
+{
+    snprintf(action, 160, "%s%%", f->action);  /* "authz." finds every authz.* action */
+    snprintf(object, 160, "%%%s%%", f->object);
+}
+
+int64_t audit_count(tb_db *db, const audit_filter *f)
+{
+    char la[160], lo[160];
+    likes(f, la, lo);
+    tb_stmt *st = tb_db_query(db, SQL_COUNT, "iitttttttttt", FILTER_ARGS(f, la, lo));
+    int64_t n = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : -1;
+    tb_stmt_done(st);
+    return n;
+}
+
+int audit_search(tb_db *db, const audit_filter *f, int64_t limit, int64_t offset,
+                 void (*row)(void *arg, const audit_row *r), void *arg)
+{
+    char la[160], lo[160];
+    likes(f, la, lo);
+    tb_stmt *st = tb_db_query(db, SQL_SEARCH, "iittttttttttii", FILTER_ARGS(f, la, lo), limit, offset);
+    if (!st)
+        return -1;
+    while (tb_stmt_step(st) == TB_ROW) {
+        audit_row a = {tb_stmt_int(st, 0), tb_stmt_int(st, 1), tb_stmt_text(st, 2), tb_stmt_text(st, 3),
+                       tb_stmt_text(st, 4), tb_stmt_text(st, 5), tb_stmt_text(st, 6), tb_stmt_text(st, 7),
+                       tb_stmt_text(st, 8)};
+        row(arg, &a);
+    }
+    return 0;
+}
+
+/* ---- tongban audit verify ---- */
+static const char SQL_ALL[] = "SELECT id, at, realm, actor, action, object, result, ip, detail, prev_mac, mac "
+                              "FROM audit_log ORDER BY id";
+static const char SQL_HEAD_ROW[] = "SELECT seq, mac FROM audit_head WHERE id = 1";
+static const char ZERO_MAC[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+static void row_mac(tb_stmt *st, char out[65])
+{
+    char *msg = NULL;
+    if (asprintf(&msg, "%s|%lld|%s|%s|%s|%s|%s|%s|%s", tb_stmt_text(st, 9), (long long)tb_stmt_int(st, 1),
+                 tb_stmt_text(st, 2), tb_stmt_text(st, 3), tb_stmt_text(st, 4), tb_stmt_text(st, 5),
+                 tb_stmt_text(st, 6), tb_stmt_text(st, 7), tb_stmt_text(st, 8)) < 0) {
+        out[0] = '\0';
+        return;
+    }
+    tb_token_digest(msg, out);
+    free(msg);
+}
+
+/* A link that does not continue the previous row: rows between were deleted (or, with no id gap,
+ * the prev_mac column itself was altered). */
+static int report_link(FILE *out, int64_t last_id, int64_t id)
+{
+    if (id > last_id + 1 && id == last_id + 2)
+        fprintf(out, "audit_log %lld: deleted (chain broken before row %lld)\n", (long long)(last_id + 1),
+                (long long)id);
+    else if (id > last_id + 1)
+        fprintf(out, "audit_log %lld-%lld: deleted (chain broken before row %lld)\n", (long long)(last_id + 1),
+                (long long)(id - 1), (long long)id);
+    else
+        fprintf(out, "audit_log %lld: altered (prev_mac does not continue row %lld)\n", (long long)id,
+                (long long)last_id);
+    return 1;
+}
+
+static int verify_tail(tb_db *db, FILE *out, int64_t last_id, const char *last_mac, int64_t rows)
+{
+    tb_stmt *st = tb_db_query(db, SQL_HEAD_ROW, NULL);
+    if (!st || tb_stmt_step(st) != TB_ROW)
+        return fprintf(out, "audit_head: missing\n"), 1;
+    int64_t seq = tb_stmt_int(st, 0);
+    bool head_ok = !strcmp(tb_stmt_text(st, 1), last_mac);
+    tb_stmt_done(st);
+    if (!head_ok) {
+        fprintf(out, "audit_log after %lld: deleted (the head names a later row; %lld rows written, %lld present)\n",
+                (long long)last_id, (long long)seq, (long long)rows);
+        return 1;
+    }
+    return 0;
+}
+
+int audit_verify(tb_db *db, FILE *out, int64_t *checked)
+{
+    tb_stmt *st = tb_db_query(db, SQL_ALL, NULL);
+    if (!st)
+        return fprintf(out, "audit_log: cannot read: %s\n", tb_db_errmsg(db)), 1;
+    int bad = 0;
+    int64_t last_id = 0, rows = 0;
+    char last_mac[65];
+    snprintf(last_mac, sizeof last_mac, "%s", ZERO_MAC);
+    while (tb_stmt_step(st) == TB_ROW) {
+        int64_t id = tb_stmt_int(st, 0);
+        char want[65];
+        row_mac(st, want);
+        if (strcmp(tb_stmt_text(st, 9), last_mac))
+            bad += report_link(out, last_id, id);
+        if (strcmp(tb_stmt_text(st, 10), want) && ++bad)
+            fprintf(out, "audit_log %lld: altered (MAC mismatch)\n", (long long)id);
+        snprintf(last_mac, sizeof last_mac, "%s", tb_stmt_text(st, 10));
+        last_id = id;
+        rows++;
+    }
+    *checked = rows;
+    return bad + verify_tail(db, out, last_id, last_mac, rows);
+}

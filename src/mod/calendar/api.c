@@ -178,9 +178,9 @@ static const tb_route routes[] = {
      "节假日与调休安排（按年）及全年工作日数"},
     {"GET", "/api/v1/calendar/working-days", get_working_days, TB_AUTH_PUBLIC, NULL, 0, "calendar",
      "自某日起的 N 个工作日（预约可选日期）"},
-    {"PUT", "/api/v1/admin/calendar/{day}", put_day, TB_AUTH_STAFF, "admin", TB_R_JSON, "calendar",
+    {"PUT", "/api/v1/admin/calendar/{day}", put_day, TB_AUTH_STAFF, "calendar.write", TB_R_JSON, "calendar",
      "设置放假日或调休上班日（管理员）"},
-    {"DELETE", "/api/v1/admin/calendar/{day}", delete_day, TB_AUTH_STAFF, "admin", 0, "calendar",
+    {"DELETE", "/api/v1/admin/calendar/{day}", delete_day, TB_AUTH_STAFF, "calendar.write", 0, "calendar",
      "删除节假日安排中的一天（管理员）"},
 };
 

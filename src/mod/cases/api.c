@@ -15,12 +15,21 @@
 #include "mod/forms/forms.h"
 #include "mod/guard/guard.h"
 #include "mod/identity/identity.h"
+#include "mod/work/work.h"
 
-enum { VIEW_SUMMARY, VIEW_OWNER, VIEW_PROGRESS };
+enum { VIEW_SUMMARY, VIEW_OWNER, VIEW_PROGRESS, VIEW_STAFF };
 
 static const char *action_name(const char *action)
 {
-    return !strcmp(action, "submit") ? "提交申请" : action;
+    static const char *const names[][2] = {
+        {"submit", "提交申请"}, {"resubmit", "补正后重新提交"}, {"accept", "受理"}, {"reject", "不予受理"},
+        {"return", "退回补正"}, {"approve", "审批通过"}, {"refuse", "不予许可"}, {"suspend", "挂起"},
+        {"resume", "重启"},     {"finish", "办结"},             {"void", "作废"},   {"overdue", "超期督办"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(names[i][0], action))
+            return names[i][1];
+    return action;
 }
 
 static void set_time(json_t *o, const char *key, int64_t t)
@@ -74,10 +83,11 @@ static json_t *case_json(tb_req *r, const case_row *c, int view)
                           masked_id[0] ? masked_id : NULL, "payment_status", c->payment_status, "delivery_status",
                           c->delivery_status);
     decorate(r, o);
+    work_deadline_json(r, c->due_at, c->paused_at, c->status, o);
     if (view == VIEW_SUMMARY)
         return o;
     json_object_set_new(o, "history", history_json(r, c->id));
-    if (view == VIEW_OWNER) {
+    if (view == VIEW_OWNER || view == VIEW_STAFF) {
         char *form = tb_field_decrypt(c->form_enc);
         json_t *f = form ? json_loads(form, 0, NULL) : NULL;
         if (form)
@@ -101,6 +111,7 @@ typedef struct {
     case_row c;
     char serial[64], password[10];
     json_t *body;             /* the answer, built inside the transaction */
+    tb_error err;             /* a refusal from inside the transaction */
 } submission;
 
 static const json_t *find_material(const catalog_matter *m, const char *id)
@@ -277,6 +288,9 @@ static int submit_tx(tb_db *db, void *arg)
     }
     if (store_history_insert(db, s->c.id, now, s->c.current_step, "submit", "submitted", "申请人", "") != 0)
         return -1;
+    tb_error_clear(&s->err);
+    if (work_case_submitted(r, s->c.id, s->serial, s->c.matter_code, s->region, s->form, &s->err) != 0)
+        return -1;
     if (audit_record(r, "case.submit", s->serial, "ok", s->c.matter_code) != 0)
         return -1;
     /* with an Idempotency-Key the answer is part of the transaction; without
@@ -331,6 +345,8 @@ static void post_case(tb_req *r)
         json_decref(s.body);
         if (s.idem && kind == TB_DBE_UNIQUE && replay(r, s.idem)) /* a concurrent twin won */
             return;
+        if (s.err.code != TB_E_OK)
+            return tb_reply_error(r, &s.err);
         return tb_reply_err(r, s.idem && kind == TB_DBE_UNIQUE ? TB_E_CONFLICT : TB_E_INTERNAL, NULL);
     }
     tb_metrics_count("cases_submitted_total", 1);
@@ -364,6 +380,82 @@ static void get_case(tb_req *r)
     tb_reply_json(r, 200, case_json(r, &c, VIEW_OWNER));
 }
 
+json_t *cases_detail_json(tb_req *r, const char *serial, bool staff)
+{
+    case_row c;
+    if (store_case_get(r, serial, staff ? 0 : r->subject_id, &c) != 0)
+        return NULL;
+    return case_json(r, &c, staff ? VIEW_STAFF : VIEW_OWNER);
+}
+
+/* ---- 补正: the applicant amends a returned case ---- */
+typedef struct {
+    submission *s;
+    case_row *c;
+} resubmission;
+
+static int resubmit_tx(tb_db *db, void *arg)
+{
+    resubmission *x = arg;
+    submission *s = x->s;
+    char *text = json_dumps(s->form, JSON_COMPACT), *enc = text ? tb_field_encrypt(text) : NULL;
+    if (text)
+        tb_wipe(text, strlen(text));
+    free(text);
+    int rc = enc ? store_case_replace_form(db, x->c->id, enc) : -1;
+    free(enc);
+    if (rc != 0 || store_materials_clear(db, x->c->id) != 0)
+        return -1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(s->materials, i, v) {
+        if (store_material_insert(db, x->c->id, tb_json_str(v, "material_id"), s->mat_names[i], &s->uploads[i]) != 0)
+            return -1;
+    }
+    if (store_history_insert(db, x->c->id, tb_now(), x->c->current_step, "resubmit", "submitted", "申请人",
+                             "补正后重新提交") != 0)
+        return -1;
+    if (work_case_resubmitted(s->r, x->c->serial, &s->err) != 0)
+        return -1;
+    return audit_record(s->r, "case.resubmit", x->c->serial, "ok", "");
+}
+
+static void post_resubmit(tb_req *r)
+{
+    submission s = {.r = r};
+    case_row c;
+    tb_jfield spec[] = {TB_JOBJ("form", &s.form, true), TB_JARR("materials", &s.materials, false), TB_JEND};
+    if (!tb_req_json_spec(r, spec) || (s.materials && check_material_shapes(r, s.materials) != 0))
+        return;
+    if (strlen(r->params[0]) > 64 || store_case_get(r, r->params[0], r->subject_id, &c) != 0)
+        return tb_reply_err(r, TB_E_CASE_NOT_FOUND, "serial");
+    if (strcmp(c.status, "returned")) {
+        tb_error e = {TB_E_CONFLICT, "serial", "只有需要补正的办件可以重新提交", NULL};
+        return tb_reply_error(r, &e);
+    }
+    if (!(s.m = catalog_find(r, c.matter_code)))
+        return tb_reply_err(r, TB_E_MATTER_NOT_FOUND, "matter_code");
+    if (!s.materials)
+        s.materials = json_array(), tb_req_own_json(r, s.materials);
+    json_t *errors = forms_validate(r, json_object_get(s.m->guide, "form"), s.form);
+    if (!errors)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    if (check_materials(r, &s, errors) != 0) {
+        json_decref(errors);
+        return;
+    }
+    if (json_array_size(errors)) {
+        tb_error e = {TB_E_FORM_INVALID, NULL, NULL, errors};
+        return tb_reply_error(r, &e);
+    }
+    json_decref(errors);
+    resubmission x = {&s, &c};
+    if (tb_db_tx(r->db, resubmit_tx, &x) != 0)
+        return s.err.code != TB_E_OK ? tb_reply_error(r, &s.err) : tb_reply_err(r, TB_E_INTERNAL, NULL);
+    store_case_get(r, c.serial, r->subject_id, &c);
+    tb_reply_json(r, 200, case_json(r, &c, VIEW_OWNER));
+}
+
 static void post_progress(tb_req *r)
 {
     const char *serial = NULL, *password = NULL;
@@ -394,6 +486,8 @@ static const tb_route routes[] = {
     {"POST", "/api/v1/cases", post_case, TB_AUTH_CITIZEN, NULL, TB_R_JSON, "cases", "提交网上申请"},
     {"GET", "/api/v1/cases", get_cases, TB_AUTH_CITIZEN, NULL, 0, "cases", "我的办件"},
     {"GET", "/api/v1/cases/{serial}", get_case, TB_AUTH_CITIZEN, NULL, 0, "cases", "办件详情（本人）"},
+    {"POST", "/api/v1/cases/{serial}/resubmit", post_resubmit, TB_AUTH_CITIZEN, NULL, TB_R_JSON, "cases",
+     "补正后重新提交"},
     {"POST", "/api/v1/progress", post_progress, TB_AUTH_PUBLIC, NULL, TB_R_JSON, "cases", "办件进度查询（编号+查询密码）"},
 };
 

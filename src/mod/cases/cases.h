@@ -8,7 +8,17 @@
 
 #include "db/db.h"
 
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "http/http.h"
+
 void cases_register(void);
+/* The whole case (form, materials, history, deadline) for the workbench;
+ * callers check the data scope first. NULL when missing. */
+json_t *cases_detail_json(tb_req *r, const char *serial, bool staff);
+/* A stored material's bytes (arena), or NULL. */
+char *cases_blob_read(tb_req *r, const char *sm3, size_t *len);
 
 /* Business coding rule for 办件编号. Tokens: {region} (6-digit GB/T 2260),
  * {date} (yyyymmdd, +08:00), {matter} (the matter's 12-char basic code),

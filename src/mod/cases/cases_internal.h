@@ -11,7 +11,7 @@ typedef struct {
     int64_t id;
     const char *serial, *matter_code, *matter_name, *region, *applicant_name, *applicant_id_enc, *form_enc,
         *query_digest, *status, *current_step, *payment_status, *delivery_status;
-    int64_t applicant_id, case_type, form_version, submitted_at, updated_at;
+    int64_t applicant_id, case_type, form_version, submitted_at, updated_at, due_at, paused_at;
 } case_row;
 
 typedef struct {
@@ -33,6 +33,9 @@ int store_case_get(tb_req *r, const char *serial, int64_t owner, case_row *out);
 json_t *store_case_list(tb_req *r, int64_t owner, int64_t limit, int64_t offset, int64_t *total);
 json_t *store_case_materials(tb_req *r, int64_t case_id);
 json_t *store_case_history(tb_req *r, int64_t case_id);
+
+int store_case_replace_form(tb_db *db, int64_t case_id, const char *form_enc);
+int store_materials_clear(tb_db *db, int64_t case_id);
 
 /* uploads.c */
 void cases_post_upload(tb_req *r);

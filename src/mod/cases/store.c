@@ -7,7 +7,7 @@
 #define CASE_COLS                                                                                              \
     "id, serial, matter_code, matter_name, region, applicant_id, applicant_name, applicant_id_number_enc, "     \
     "case_type, form_version, form_enc, query_digest, status, current_step, payment_status, delivery_status, " \
-    "submitted_at, updated_at"
+    "submitted_at, updated_at, COALESCE(due_at, 0), COALESCE(paused_at, 0)"
 static const char SQL_UPLOAD_INSERT[] = "INSERT INTO uploads(id, owner_id, sm3, size, content_type, file_name, "
                                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_UPLOAD_GET[] = "SELECT id, sm3, size, content_type, file_name, owner_id FROM uploads "
@@ -29,7 +29,7 @@ static const char SQL_CASE_COUNT[] = "SELECT COUNT(*) FROM cases WHERE applicant
 static const char SQL_CASE_LIST[] = "SELECT serial, matter_code, matter_name, region, status, current_step, "
                                     "submitted_at, updated_at FROM cases WHERE applicant_id = ? "
                                     "ORDER BY id DESC LIMIT ? OFFSET ?";
-static const char SQL_MATERIALS[] = "SELECT material_id, name, file_name, size, sm3 FROM case_materials "
+static const char SQL_MATERIALS[] = "SELECT material_id, name, file_name, size, sm3, upload_id FROM case_materials "
                                     "WHERE case_id = ? ORDER BY material_id, upload_id";
 static const char SQL_HISTORY[] = "SELECT at, step, action, status, actor, note FROM case_history WHERE case_id = ? "
                                   "ORDER BY id";
@@ -128,6 +128,8 @@ int store_case_get(tb_req *r, const char *serial, int64_t owner, case_row *c)
     c->delivery_status = dup(r, st, 15);
     c->submitted_at = tb_stmt_int(st, 16);
     c->updated_at = tb_stmt_int(st, 17);
+    c->due_at = tb_stmt_int(st, 18);
+    c->paused_at = tb_stmt_int(st, 19);
     tb_stmt_done(st);
     return 0;
 }
@@ -165,9 +167,10 @@ json_t *store_case_materials(tb_req *r, int64_t case_id)
         return NULL;
     json_t *rows = json_array();
     while (tb_stmt_step(st) == TB_ROW)
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:I, s:s}", "material_id", tb_stmt_text(st, 0), "name",
-                                              tb_stmt_text(st, 1), "file_name", tb_stmt_text(st, 2), "size",
-                                              (json_int_t)tb_stmt_int(st, 3), "sm3", tb_stmt_text(st, 4)));
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "material_id", tb_stmt_text(st, 0),
+                                              "name", tb_stmt_text(st, 1), "file_name", tb_stmt_text(st, 2), "size",
+                                              (json_int_t)tb_stmt_int(st, 3), "sm3", tb_stmt_text(st, 4), "upload_id",
+                                              tb_stmt_text(st, 5)));
     return rows;
 }
 
@@ -183,4 +186,17 @@ json_t *store_case_history(tb_req *r, int64_t case_id)
                                               tb_stmt_text(st, 3), "actor", tb_stmt_text(st, 4), "note",
                                               tb_stmt_text(st, 5)));
     return rows;
+}
+
+static const char SQL_CASE_FORM[] = "UPDATE cases SET form_enc = ?, updated_at = ? WHERE id = ?";
+static const char SQL_MATERIALS_CLEAR[] = "DELETE FROM case_materials WHERE case_id = ?";
+
+int store_case_replace_form(tb_db *db, int64_t case_id, const char *form_enc)
+{
+    return tb_db_exec(db, SQL_CASE_FORM, "tii", form_enc, tb_now(), case_id) == 1 ? 0 : -1;
+}
+
+int store_materials_clear(tb_db *db, int64_t case_id)
+{
+    return tb_db_exec(db, SQL_MATERIALS_CLEAR, "i", case_id) < 0 ? -1 : 0;
 }

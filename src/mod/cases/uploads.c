@@ -90,3 +90,25 @@ void cases_post_upload(tb_req *r)
     tb_reply_json(r, 201, json_pack("{s:s, s:s, s:I, s:s, s:s}", "id", u.id, "file_name", name, "size",
                                     (json_int_t)u.size, "content_type", type, "sm3", sm3));
 }
+
+char *cases_blob_read(tb_req *r, const char *sm3, size_t *len)
+{
+    char path[800];
+    struct stat st;
+    if (strlen(sm3) != 64 || strspn(sm3, "0123456789abcdef") != 64) /* a digest, never a path */
+        return NULL;
+    snprintf(path, sizeof path, "%s/blobs/%.2s/%s", tb_cfg.data_dir, sm3, sm3);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char *buf = NULL;
+    if (fstat(fd, &st) == 0 && st.st_size >= 0 && st.st_size <= (off_t)tb_cfg.upload_max_mb * 1024 * 1024) {
+        buf = tb_arena_alloc(r->arena, (size_t)st.st_size + 1);
+        ssize_t n = read(fd, buf, (size_t)st.st_size);
+        if (n != st.st_size)
+            buf = NULL;
+        *len = (size_t)st.st_size;
+    }
+    close(fd);
+    return buf;
+}

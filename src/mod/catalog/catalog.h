@@ -37,6 +37,12 @@ const char *catalog_code_name(tb_req *r, const char *kind, const char *code);
 /* Loads demo data (meta codes, regions, matters) from files; used by
  * `tongban seed`. Returns 0, or -1 with a message. */
 int catalog_seed(tb_db *db, const char *seed_dir, const char *regions_file, char *err, size_t errlen);
+/* Publishes or withdraws a matter (status published | unpublished | draft),
+ * optionally setting its channels (array of "pc" "mobile" "kiosk"), and
+ * makes every node reload. 0, 1 no such matter, 2 bad channels, -1 error. */
+int catalog_set_status(tb_db *db, const char *code, const char *status, const json_t *channels);
+/* True when the matter is handled at the window only (no online flow). */
+bool catalog_is_window_only(tb_db *db, const char *code);
 /* Makes every node reload the catalog. */
 int catalog_bump_epoch(tb_db *db);
 

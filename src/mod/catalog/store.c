@@ -154,3 +154,63 @@ int store_upsert_meta(tb_db *db, const char *kind, const char *code, const char 
 {
     return tb_db_exec(db, SQL_UPSERT_META, "ttti", kind, code, name, (int64_t)sort) < 0 ? -1 : 0;
 }
+
+static const char SQL_GUIDE_OF[] = "SELECT guide FROM matters WHERE code = ?";
+static const char SQL_SET_STATUS[] = "UPDATE matters SET status = ?, channels = ?, guide = ?, updated_at = ? "
+                                     "WHERE code = ?";
+
+/* The guide document is the source of truth for what the portal shows, so
+ * status and channels change there and in the filter columns together. */
+static int write_status(tb_db *db, const char *code, const char *status, const json_t *channels)
+{
+    tb_stmt *st = tb_db_query(db, SQL_GUIDE_OF, "t", code);
+    if (!st || tb_stmt_step(st) != TB_ROW) {
+        tb_stmt_done(st);
+        return st ? 1 : -1;
+    }
+    json_t *g = json_loads(tb_stmt_text(st, 0), 0, NULL);
+    tb_stmt_done(st);
+    if (!g)
+        return -1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(channels, i, v) {
+        const char *c = json_string_value(v);
+        if (!c || (strcmp(c, "pc") && strcmp(c, "mobile") && strcmp(c, "kiosk"))) {
+            json_decref(g);
+            return 2;
+        }
+    }
+    json_object_set_new(g, "status", json_string(status));
+    if (channels)
+        json_object_set(g, "channels", (json_t *)channels);
+    char list[128], *text = json_dumps(g, JSON_COMPACT);
+    long n = text ? tb_db_exec(db, SQL_SET_STATUS, "tttit", status,
+                               join_list(json_object_get(g, "channels"), list, sizeof list), text, tb_now(), code)
+                  : -1;
+    free(text);
+    json_decref(g);
+    return n == 1 && catalog_bump_epoch(db) == 0 ? 0 : -1;
+}
+
+int catalog_set_status(tb_db *db, const char *code, const char *status, const json_t *channels)
+{
+    if (tb_db_begin(db) != 0)
+        return -1;
+    int rc = write_status(db, code, status, channels);
+    if (rc != 0) {
+        tb_db_rollback(db);
+        return rc;
+    }
+    return tb_db_commit(db) == 0 ? 0 : -1;
+}
+
+static const char SQL_ONLINE_LEVEL[] = "SELECT online_level FROM matters WHERE code = ?";
+
+bool catalog_is_window_only(tb_db *db, const char *code)
+{
+    tb_stmt *st = tb_db_query(db, SQL_ONLINE_LEVEL, "t", code);
+    bool window = st && tb_stmt_step(st) == TB_ROW && !strcmp(tb_stmt_text(st, 0), "window");
+    tb_stmt_done(st);
+    return window;
+}

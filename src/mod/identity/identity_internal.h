@@ -28,6 +28,11 @@ int store_citizen_set_password(tb_db *db, int64_t id, const char *hash);
 int store_staff_by_login(tb_req *r, const char *login, staff_row *out);
 int store_staff_by_id(tb_req *r, int64_t id, staff_row *out);
 int64_t store_staff_insert(tb_db *db, const char *login, const char *name, const char *role, const char *hash);
+/* Second-factor challenges of staff sign-in (password accepted, code pending). */
+int store_mfa_insert(tb_db *db, const char *digest, int64_t staff_id, int64_t expires);
+int store_mfa_get(tb_req *r, const char *digest, int64_t *staff_id, const char **sms_digest, int64_t *sms_expires);
+int store_mfa_set_sms(tb_db *db, const char *digest, const char *sms_digest, int64_t sms_expires);
+int store_mfa_delete(tb_db *db, const char *digest);
 int store_session_insert(tb_db *db, const char *digest, const char *realm, int64_t subject, const char *csrf,
                          int64_t expires, const char *ip);
 /* Loads a live session; -1 when missing/expired (and deletes expired ones). */
@@ -55,8 +60,15 @@ void login_succeeded(tb_req *r, const char *account);
  * such active account. Returns the CSRF token, or NULL with the reply sent. */
 const char *login_attempt(tb_req *r, const char *realm, const char *key, int64_t subject, const char *hash,
                           const char *password);
+/* The first half of login_attempt: lockout and password (failures counted and audited). true when the
+ * password is right; false with the reply sent. The lockout is not cleared: a second factor follows. */
+bool login_password_check(tb_req *r, const char *realm, const char *key, int64_t subject, const char *hash,
+                          const char *password);
 /* Spends comparable time when the account does not exist. */
 void password_dummy_verify(const char *pw);
+
+/* staff.c */
+void identity_staff_register(void);
 
 /* sms.c */
 /* Checks and consumes a code; 0 or -1 with e set (SMS_CODE_INVALID/EXPIRED). */

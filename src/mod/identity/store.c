@@ -212,3 +212,44 @@ int store_sms_code_attempt(tb_db *db, int64_t id, bool burn)
 }
 
 int store_sms_code_use(tb_db *db, int64_t id) { return tb_db_exec(db, SQL_SMS_USE, "i", id) < 0 ? -1 : 0; }
+
+/* ---- staff second-factor challenges ---- */
+static const char SQL_MFA_PRUNE[] = "DELETE FROM staff_mfa_challenges WHERE expires_at < ?";
+static const char SQL_MFA_INSERT[] = "INSERT INTO staff_mfa_challenges(token_digest, staff_id, created_at, expires_at) "
+                                     "VALUES (?, ?, ?, ?)";
+static const char SQL_MFA_GET[] = "SELECT staff_id, sms_digest, sms_expires FROM staff_mfa_challenges "
+                                  "WHERE token_digest = ? AND expires_at > ?";
+static const char SQL_MFA_SET_SMS[] = "UPDATE staff_mfa_challenges SET sms_digest = ?, sms_expires = ? "
+                                      "WHERE token_digest = ?";
+static const char SQL_MFA_DELETE[] = "DELETE FROM staff_mfa_challenges WHERE token_digest = ?";
+
+int store_mfa_insert(tb_db *db, const char *digest, int64_t staff_id, int64_t expires)
+{
+    int64_t now = tb_now();
+    tb_db_exec(db, SQL_MFA_PRUNE, "i", now);
+    return tb_db_exec(db, SQL_MFA_INSERT, "tiii", digest, staff_id, now, expires) == 1 ? 0 : -1;
+}
+
+int store_mfa_get(tb_req *r, const char *digest, int64_t *staff_id, const char **sms_digest, int64_t *sms_expires)
+{
+    tb_stmt *st = tb_db_query(r->db, SQL_MFA_GET, "ti", digest, tb_now());
+    if (!st || tb_stmt_step(st) != TB_ROW) {
+        tb_stmt_done(st);
+        return -1;
+    }
+    *staff_id = tb_stmt_int(st, 0);
+    *sms_digest = tb_stmt_null(st, 1) ? NULL : dup(r, st, 1);
+    *sms_expires = tb_stmt_int(st, 2);
+    tb_stmt_done(st);
+    return 0;
+}
+
+int store_mfa_set_sms(tb_db *db, const char *digest, const char *sms_digest, int64_t sms_expires)
+{
+    return tb_db_exec(db, SQL_MFA_SET_SMS, "tit", sms_digest, sms_expires, digest) == 1 ? 0 : -1;
+}
+
+int store_mfa_delete(tb_db *db, const char *digest)
+{
+    return tb_db_exec(db, SQL_MFA_DELETE, "t", digest) < 0 ? -1 : 0;
+}

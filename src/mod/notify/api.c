@@ -71,7 +71,7 @@ static void get_sandbox_outbox(tb_req *r)
 }
 
 static const tb_route routes[] = {
-    {"GET", "/api/v1/admin/sms-outbox", get_admin_outbox, TB_AUTH_STAFF, "admin", 0, "notify",
+    {"GET", "/api/v1/admin/sms-outbox", get_admin_outbox, TB_AUTH_STAFF, "notify.outbox.read", 0, "notify",
      "短信发件箱（管理员）"},
     {"GET", "/api/v1/sandbox/sms-outbox", get_sandbox_outbox, TB_AUTH_PUBLIC, NULL, 0, "notify",
      "沙箱短信发件箱（仅沙箱模式）"},

@@ -1,0 +1,75 @@
+/* The registry of permission codes: one per action, with its Chinese name and
+ * its category. The category decides which kind of role may carry it: a
+ * system, security or audit administrator role carries only its own
+ * category (三员分立), a business role only business permissions. */
+#include <string.h>
+
+#include "mod/org/org_internal.h"
+
+static const org_perm perms[] = {
+    /* system administrator: organisation, staff, configuration, flows and matters */
+    {"org.dept.read", "查看组织机构", "system"},
+    {"org.dept.write", "维护组织机构（新增、修改、移动、删除、导入）", "system"},
+    {"org.staff.read", "查看工作人员", "system"},
+    {"org.staff.write", "维护工作人员（新增、修改、调动、退休、导入）", "system"},
+    {"org.group.write", "维护用户组", "system"},
+    {"calendar.write", "维护工作日历", "system"},
+    {"notify.outbox.read", "查看短信发件箱", "system"},
+    {"work.flow.design", "设计与发布流程", "system"},
+    {"work.matter.config", "配置事项（表单、流程绑定与发布）", "system"},
+    /* security administrator: roles, permissions, assignments, bans and unlocks */
+    {"authz.role.read", "查看角色与权限", "security"},
+    {"authz.role.write", "维护角色、权限与数据范围", "security"},
+    {"authz.assign", "为工作人员分配角色", "security"},
+    {"authz.staff.ban", "封禁账号、申请解封", "security"},
+    {"authz.credential.reset", "重置账号密码和动态口令", "security"},
+    {"authz.unlock", "解除登录锁定", "security"},
+    /* audit administrator: reading the trail only */
+    {"audit.read", "查阅审计日志", "audit"},
+    {"audit.export", "导出审计日志", "audit"},
+    /* business */
+    {"work.case.read", "查看办件", "business"},
+    {"work.case.act", "办理办件（受理、补正、审批、办结）", "business"},
+    {"work.case.supervise", "督办（处理范围内任意任务、调整期限）", "business"},
+};
+
+static const char *const kinds[][2] = {
+    {"business", "业务"}, {"system", "系统管理员"}, {"security", "安全管理员"}, {"audit", "审计管理员"}};
+
+static const char *const scopes[] = {"all", "region", "dept_tree", "dept", "self", "custom"};
+
+const org_perm *org_perm_find(const char *code)
+{
+    for (size_t i = 0; code && i < sizeof perms / sizeof perms[0]; i++)
+        if (!strcmp(perms[i].code, code))
+            return &perms[i];
+    return NULL;
+}
+
+json_t *org_perms_json(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof perms / sizeof perms[0]; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "code", perms[i].code, "name", perms[i].name,
+                                           "category", perms[i].category, "category_name",
+                                           org_kind_name(perms[i].category)));
+    return a;
+}
+
+bool org_kind_valid(const char *kind) { return org_kind_name(kind) != NULL; }
+
+const char *org_kind_name(const char *kind)
+{
+    for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(kinds[i][0], kind))
+            return kinds[i][1];
+    return NULL;
+}
+
+bool org_scope_valid(const char *scope)
+{
+    for (size_t i = 0; scope && i < sizeof scopes / sizeof scopes[0]; i++)
+        if (!strcmp(scopes[i], scope))
+            return true;
+    return false;
+}
