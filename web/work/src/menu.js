@@ -1,0 +1,27 @@
+// The side menu and the routes behind it; each entry names the permission(s) that open it.
+export const CASE_READ = 'work.case.read'
+export const menu = [
+  { group: '审批办件', items: [
+    { path: '/todo', title: '我的待办', perm: CASE_READ, testid: 'menu-todo' },
+    { path: '/cases/doing', title: '在办事项', perm: CASE_READ, testid: 'menu-doing' },
+    { path: '/cases/done', title: '办结事项', perm: CASE_READ, testid: 'menu-done' },
+    { path: '/cases/department', title: '部门办件', perm: CASE_READ, testid: 'menu-department' },
+  ] },
+  { group: '用户管理', items: [
+    { path: '/org/departments', title: '组织机构', perm: 'org.dept.read', testid: 'menu-departments' },
+    { path: '/org/staff', title: '人员管理', perm: ['org.staff.read', 'authz.assign', 'authz.staff.ban', 'authz.credential.reset'], testid: 'menu-staff' },
+    { path: '/org/groups', title: '用户组', perm: 'org.staff.read', testid: 'menu-groups' },
+    { path: '/authz/roles', title: '角色权限', perm: 'authz.role.read', testid: 'menu-roles' },
+  ] },
+  { group: '事项与流程', items: [
+    { path: '/flows', title: '流程设计', perm: 'work.flow.design', testid: 'menu-flows' },
+    { path: '/matters', title: '事项配置', perm: 'work.matter.config', testid: 'menu-matters' },
+    { path: '/calendar', title: '节假日', perm: 'calendar.write', testid: 'menu-calendar' },
+  ] },
+  { group: '安全审计', items: [
+    { path: '/audit', title: '审计日志', perm: 'audit.read', testid: 'menu-audit' },
+  ] },
+  { group: '个人', items: [
+    { path: '/me', title: '个人中心', perm: null, testid: 'menu-me' },
+  ] },
+]

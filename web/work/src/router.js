@@ -1,0 +1,44 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { session, loadMe, can } from './session.js'
+import { menu } from './menu.js'
+import Login from './views/Login.vue'
+import Layout from './views/Layout.vue'
+
+const perms = {}
+for (const g of menu) for (const it of g.items) perms[it.path] = it.perm
+
+const routes = [
+  { path: '/login', component: Login, meta: { public: true, title: '登录' } },
+  {
+    path: '/', component: Layout,
+    children: [
+      { path: '', component: () => import('./views/Home.vue'), meta: { title: '首页' } },
+      { path: 'todo', component: () => import('./views/Todo.vue'), meta: { title: '我的待办', perm: perms['/todo'] } },
+      { path: 'cases/:view(doing|done|department)', component: () => import('./views/CaseList.vue'), meta: { title: '办件', perm: perms['/todo'] } },
+      { path: 'case/:serial', component: () => import('./views/CaseDetail.vue'), meta: { title: '办件详情', perm: perms['/todo'] } },
+      { path: 'org/departments', component: () => import('./views/Departments.vue'), meta: { title: '组织机构', perm: perms['/org/departments'] } },
+      { path: 'org/staff', component: () => import('./views/Staff.vue'), meta: { title: '人员管理', perm: perms['/org/staff'] } },
+      { path: 'org/groups', component: () => import('./views/Groups.vue'), meta: { title: '用户组', perm: perms['/org/groups'] } },
+      { path: 'authz/roles', component: () => import('./views/Roles.vue'), meta: { title: '角色权限', perm: perms['/authz/roles'] } },
+      { path: 'flows', component: () => import('./views/FlowDesigner.vue'), meta: { title: '流程设计', perm: perms['/flows'] } },
+      { path: 'matters', component: () => import('./views/Matters.vue'), meta: { title: '事项配置', perm: perms['/matters'] } },
+      { path: 'calendar', component: () => import('./views/Calendar.vue'), meta: { title: '节假日', perm: perms['/calendar'] } },
+      { path: 'audit', component: () => import('./views/Audit.vue'), meta: { title: '审计日志', perm: perms['/audit'] } },
+      { path: 'me', component: () => import('./views/Me.vue'), meta: { title: '个人中心' } },
+      { path: ':rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
+    ],
+  },
+]
+
+const router = createRouter({ history: createWebHistory('/work/'), routes })
+
+router.beforeEach(async (to) => {
+  if (!session.checked) await loadMe()
+  if (to.meta.public) return session.staff && to.path === '/login' ? '/' : true
+  if (!session.staff) return { path: '/login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  if (to.meta.perm && !can(to.meta.perm)) return '/'
+  return true
+})
+router.afterEach((to) => { document.title = (to.meta.title ? to.meta.title + ' · ' : '') + '通办工作门户' })
+
+export default router
