@@ -32,9 +32,11 @@ $(BUILD)/regions.json: tools/gen-regions.mjs tools/package-lock.json | $(BUILD)/
 	@node tools/gen-regions.mjs $@ >/dev/null
 
 # The web portals, built by Vite into web/dist when their sources change.
-web: web/dist/portal/index.html
-web/dist/portal/index.html: $(shell find web/portal web/vite.config.js web/package-lock.json -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/portal web/work web/vite.config.js web/package-lock.json -type f 2>/dev/null)
+web: web/dist/.built
+web/dist/.built: $(WEB_SOURCES)
 	@cd web && npm run build --silent >/dev/null
+	@touch $@
 
 # Runs the platform with demo data on the embedded SQLite database.
 run: build
