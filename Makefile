@@ -3,7 +3,7 @@
 
 BUILD    ?= build
 ASAN     ?= build-asan
-BIN      := $(BUILD)/tongban
+BIN      := $(CURDIR)/$(BUILD)/tongban
 PYTEST   := /usr/bin/python3 -m pytest
 PGDIR    ?= /tmp/tongban-pg-test
 PGPORT   ?= 55432

@@ -16,8 +16,10 @@
 #
 # Environment: TB_BIN (default build/tongban), BENCH_DURATION (default 10s),
 # BENCH_MATTER (matter code for (a)), BENCH_SQLITE_SYNC (synchronous mode of
-# the SQLite reference; default NORMAL), BENCH_SKIP_PG=1, BENCH_KEEP=1 (keep
-# the temp dir). Loopback only; the whole run takes about two minutes.
+# the SQLite reference; default NORMAL, the server's default), BENCH_SKIP_PG=1,
+# BENCH_SKIP_FULL=1 (skip the extra SQLite run with sqlite_synchronous = full),
+# BENCH_KEEP=1 (keep the temp dir). Loopback only; the whole run takes about
+# two minutes.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,7 +64,7 @@ start_tb() {
   mkdir -p "$dir/data"
   export TONGBAN_LISTEN=127.0.0.1:$port TONGBAN_DATABASE=$db TONGBAN_DATA_DIR=$dir/data \
          TONGBAN_WEB_ROOT=$ROOT/web/dist TONGBAN_SMS_PROVIDER=sandbox TONGBAN_SEED_DIR=$ROOT/seed \
-         TONGBAN_REGIONS_FILE=$REGIONS
+         TONGBAN_REGIONS_FILE=$REGIONS TONGBAN_SQLITE_SYNCHRONOUS=${TB_SYNC:-normal}
   unset TONGBAN_CONFIG
   (cd "$dir" && "$TB_BIN" migrate >"$dir/migrate.log" 2>&1) || { cat "$dir/migrate.log" >&2; exit 1; }
   (cd "$dir" && "$TB_BIN" seed >"$dir/seed.log" 2>&1) || { cat "$dir/seed.log" >&2; exit 1; }
@@ -98,6 +100,7 @@ NCPU=$(nproc)
 VERSION=$("$TB_BIN" version 2>/dev/null | head -n1 || echo "?")
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
 DATE=$(TZ=Asia/Shanghai date '+%Y-%m-%d %H:%M %z')
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------ (a) + (c)
 log "(a) starting tongban on SQLite"
@@ -187,6 +190,22 @@ gcc -O2 -o "$WORK/ref_sqlite_insert" "$ROOT/bench/ref_sqlite_insert.c" -lsqlite3
 "$WORK/ref_sqlite_insert" "$WORK/sqlite/ref.db" "$DUR_S" "$SQLITE_SYNC" >"$WORK/ref_sqlite.txt"
 REF_SQ=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$WORK/ref_sqlite.txt" | awk '{printf "%.0f", $1}')
 
+# ------------------------------------------------------------------ (b) SQLite, synchronous=full
+SUB_FULL=""; REF_FULL=""; SUB_FULL_ERR=""; SUB_FULL_P99=""; SUB_FULL_FIRST="-"
+if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
+  log "(b) the same on SQLite with sqlite_synchronous = full (fsync at every commit)"
+  P_TB3=$(free_port)
+  TB_SYNC=full start_tb sqlite_full "$WORK/sqlite_full/tongban.db" "$P_TB3"
+  TB_FULL_PID=$TB_PID
+  "$PY" "$ROOT/bench/prepare.py" "http://127.0.0.1:$P_TB3" "$CLIENTS" "$WORK/sessions_full.txt"
+  TB_BENCH_SESSIONS="$WORK/sessions_full.txt" wrk -t$CLIENTS -c$CLIENTS -d"$DUR" --latency \
+    -s "$ROOT/bench/submit.lua" "http://127.0.0.1:$P_TB3" >"$WORK/wrk_sub_full.txt"
+  read -r SUB_FULL SUB_FULL_ERR SUB_FULL_P99 SUB_FULL_FIRST <<<"$(sub_rate "$WORK/wrk_sub_full.txt")"
+  stop_pid "$TB_FULL_PID"
+  "$WORK/ref_sqlite_insert" "$WORK/sqlite_full/ref.db" "$DUR_S" FULL >"$WORK/ref_full.txt"
+  REF_FULL=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$WORK/ref_full.txt" | awk '{printf "%.0f", $1}')
+fi
+
 # ------------------------------------------------------------------ (b) PostgreSQL
 SUB_PG=""; REF_PG=""; SUB_PG_ERR=""; SUB_PG_P99=""; SUB_PG_FIRST="-"
 if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
@@ -204,7 +223,7 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; t
   read -r SUB_PG SUB_PG_ERR SUB_PG_P99 SUB_PG_FIRST <<<"$(sub_rate "$WORK/wrk_sub_pg.txt")"
   stop_pid "$TB_PG_PID"
   log "(b) reference: pgbench -n -c $CLIENTS -T $DUR_S, one INSERT per transaction"
-  /usr/lib/postgresql/15/bin/psql -X -q "$PG_URL" -c \
+  PGOPTIONS='-c client_min_messages=warning' /usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1 "$PG_URL" -c \
     "DROP TABLE IF EXISTS bench_ref; CREATE TABLE bench_ref(id bigserial PRIMARY KEY, v text NOT NULL, at timestamptz NOT NULL DEFAULT now())"
   echo "INSERT INTO bench_ref(v) VALUES ('2301022026112800000-' || :client_id);" >"$WORK/insert.sql"
   /usr/lib/postgresql/15/bin/pgbench -n -c $CLIENTS -j 2 -T "$DUR_S" -f "$WORK/insert.sql" "$PG_URL" \
@@ -220,18 +239,23 @@ verdict() { awk -v v="$1" -v g="$2" 'BEGIN { if (v != "" && v + 0 >= g + 0) prin
 R_A=$(ratio "$TB_RPS" "$NG_RPS")
 R_SQ=$(ratio "$SUB_SQ" "$REF_SQ")
 R_PG=$(ratio "$SUB_PG" "$REF_PG")
+R_FULL=$(ratio "$SUB_FULL" "$REF_FULL")
 OUT="$ROOT/bench/results/latest.md"
 mkdir -p "$ROOT/bench/results"
 {
   echo "## Tongban benchmark — $DATE"
   echo
   echo "Machine: $CPU, $NCPU cores. tongban: ${VERSION} (commit $COMMIT). Loopback only, load generator on the same machine."
+  echo "Load average before the run: $LOAD0 (other work on the machine skews every figure; compare ratios, rerun when busy)."
   echo
   echo "| benchmark | tongban | reference | ratio tongban/reference | goal |"
   echo "|---|---|---|---|---|"
   echo "| (a) GET \`/api/v1/matters/{code}\` ($BYTES B), wrk -t2 -c64 -d$DUR, req/s | $TB_RPS | nginx (same bytes from a file): $NG_RPS | $R_A | ≥ 0.5: $(verdict "$R_A" 0.5) |"
   echo "| (a) same, p99 latency | $TB_P99 ms | nginx: $NG_P99 ms | | |"
   echo "| (b) case submissions/s, SQLite, $CLIENTS clients, $DUR | $SUB_SQ (p99 $SUB_SQ_P99 ms, non-201: $SUB_SQ_ERR) | single-row INSERT loop, WAL, synchronous=$SQLITE_SYNC: $REF_SQ/s | $R_SQ | ≥ 1,000/s: $(verdict "$SUB_SQ" 1000) |"
+  if [ -n "$SUB_FULL" ]; then
+    echo "| (b) same, SQLite with \`sqlite_synchronous = full\` | $SUB_FULL (p99 $SUB_FULL_P99 ms, non-201: $SUB_FULL_ERR) | same loop, synchronous=FULL: $REF_FULL/s | $R_FULL | |"
+  fi
   if [ -n "$SUB_PG" ]; then
     echo "| (b) case submissions/s, PostgreSQL 15, $CLIENTS clients, $DUR | $SUB_PG (p99 $SUB_PG_P99 ms, non-201: $SUB_PG_ERR) | pgbench -c $CLIENTS, one INSERT per transaction: $REF_PG tps | $R_PG | |"
   else
@@ -242,6 +266,7 @@ mkdir -p "$ROOT/bench/results"
   echo
   [ "$TB_NON" != 0 ] && echo "Warning: tongban answered $TB_NON non-2xx responses in (a)."
   [ "$SUB_SQ_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite: \`${SUB_SQ_FIRST//_/ }\`"
+  [ "$SUB_FULL_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite (full): \`${SUB_FULL_FIRST//_/ }\`"
   [ "$SUB_PG_FIRST" != "-" ] && echo "First non-201 submission answer on PostgreSQL: \`${SUB_PG_FIRST//_/ }\`"
   true
 } >"$OUT"

@@ -110,16 +110,32 @@ void tb_stmt_done(tb_stmt *st)
 
 int tb_db_begin(tb_db *db)
 {
-    if (db->ops->exec_script(db, db->ops->begin_sql) != 0)
+    if (db->ops->tx_lock)
+        db->ops->tx_lock();
+    if (db->ops->exec_script(db, db->ops->begin_sql) != 0) {
+        if (db->ops->tx_unlock)
+            db->ops->tx_unlock();
         return -1;
+    }
     db->tx_depth = 1;
     return 0;
 }
 
+static void tx_end(tb_db *db)
+{
+    if (db->tx_depth && db->ops->tx_unlock)
+        db->ops->tx_unlock();
+    db->tx_depth = 0;
+}
+
 int tb_db_commit(tb_db *db)
 {
-    db->tx_depth = 0;
-    return db->ops->exec_script(db, "COMMIT");
+    if (db->ops->exec_script(db, "COMMIT") != 0) {
+        tb_db_rollback(db); /* a failed COMMIT leaves the transaction open */
+        return -1;
+    }
+    tx_end(db);
+    return 0;
 }
 
 void tb_db_rollback(tb_db *db)
@@ -130,7 +146,7 @@ void tb_db_rollback(tb_db *db)
     db->ops->exec_script(db, "ROLLBACK");
     memcpy(db->err, keep, sizeof keep);
     db->errkind = kind;
-    db->tx_depth = 0;
+    tx_end(db);
 }
 
 int tb_db_tx(tb_db *db, int (*fn)(tb_db *, void *), void *arg)

@@ -85,6 +85,10 @@ typedef struct tb_db_ops {
     bool (*isnull)(tb_stmt *st, int col);
     long (*changes)(tb_stmt *st);
     const char *begin_sql;
+    /* Optional: serialise this process's write transactions (SQLite has one
+     * writer; waiting on a mutex beats polling the file lock). */
+    void (*tx_lock)(void);
+    void (*tx_unlock)(void);
 } tb_db_ops;
 
 struct tb_db {

@@ -1,5 +1,6 @@
 /* SQLite backend: WAL, busy timeout, foreign keys; statements prepared once
  * per connection and cached by SQL address. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,10 @@ static int busy_wait(void *arg, int count)
     return 1;
 }
 
+static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
+static void sq_tx_lock(void) { pthread_mutex_lock(&writer); }
+static void sq_tx_unlock(void) { pthread_mutex_unlock(&writer); }
+
 static const tb_db_ops sq_ops = {
     .close = sq_close,
     .exec_script = sq_exec_script,
@@ -179,6 +184,8 @@ static const tb_db_ops sq_ops = {
     .isnull = sq_isnull,
     .changes = sq_changes,
     .begin_sql = "BEGIN IMMEDIATE",
+    .tx_lock = sq_tx_lock,
+    .tx_unlock = sq_tx_unlock,
 };
 
 tb_db *tb_db_sqlite_open(const char *path, char *err, size_t errlen)
@@ -204,7 +211,7 @@ tb_db *tb_db_sqlite_open(const char *path, char *err, size_t errlen)
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
-             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; PRAGMA mmap_size=268435456; "
+             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000; "
              "PRAGMA wal_autocheckpoint=4000;", sync);
     if (sq_exec_script(&d->base, pragmas) != 0) {
         snprintf(err, errlen, "SQLite 初始化失败: %s", d->base.err);
