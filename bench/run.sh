@@ -81,6 +81,17 @@ start_tb() {
 
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
+# (d) task completions: NAME PORT -> "rate p99_ms first_error"
+# 32 officers of 道里分局 each accept their own share of WORK_CASES cases.
+WORK_CASES=${BENCH_WORK_CASES:-8000}
+complete_bench() {
+  "$PY" "$ROOT/bench/work_prepare.py" "http://127.0.0.1:$2" "$TB_BIN" "$CLIENTS" "$WORK_CASES" \
+    "$WORK/officers_$1.txt" >&2
+  TB_BENCH_SESSIONS="$WORK/officers_$1.txt" wrk -t$CLIENTS -c$CLIENTS -d"$DUR" --latency \
+    -s "$ROOT/bench/complete.lua" "http://127.0.0.1:$2" >"$WORK/wrk_complete_$1.txt"
+  "$PY" "$ROOT/bench/parse_complete.py" "$WORK/wrk_complete_$1.txt"
+}
+
 # wrk output -> "rps p99_ms non2xx"
 parse_wrk() {
   "$PY" - "$1" <<'EOF'
@@ -169,6 +180,8 @@ log "(b) preparing $CLIENTS citizens on SQLite"
 log "(b) wrk submissions on SQLite ($DUR)"
 TB_BENCH_SESSIONS="$WORK/sessions_sqlite.txt" wrk -t$CLIENTS -c$CLIENTS -d"$DUR" --latency \
   -s "$ROOT/bench/submit.lua" "http://127.0.0.1:$P_TB" >"$WORK/wrk_sub_sqlite.txt"
+log "(d) task completions on SQLite: $WORK_CASES cases, $CLIENTS officers ($DUR)"
+read -r DONE_SQ DONE_SQ_P99 DONE_SQ_FIRST <<<"$(complete_bench sqlite "$P_TB")"
 stop_pid "$TB_SQLITE_PID"
 
 sub_rate() {
@@ -207,7 +220,7 @@ if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
 fi
 
 # ------------------------------------------------------------------ (b) PostgreSQL
-SUB_PG=""; REF_PG=""; SUB_PG_ERR=""; SUB_PG_P99=""; SUB_PG_FIRST="-"
+SUB_PG=""; REF_PG=""; SUB_PG_ERR=""; SUB_PG_P99=""; SUB_PG_FIRST="-"; DONE_PG=""; DONE_PG_P99=""
 if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
   log "(b) starting a throwaway PostgreSQL 15"
   PGDIR="$WORK/pg"
@@ -221,6 +234,8 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; t
   TB_BENCH_SESSIONS="$WORK/sessions_pg.txt" wrk -t$CLIENTS -c$CLIENTS -d"$DUR" --latency \
     -s "$ROOT/bench/submit.lua" "http://127.0.0.1:$P_TB2" >"$WORK/wrk_sub_pg.txt"
   read -r SUB_PG SUB_PG_ERR SUB_PG_P99 SUB_PG_FIRST <<<"$(sub_rate "$WORK/wrk_sub_pg.txt")"
+  log "(d) task completions on PostgreSQL"
+  read -r DONE_PG DONE_PG_P99 DONE_PG_FIRST <<<"$(complete_bench pg "$P_TB2")"
   stop_pid "$TB_PG_PID"
   log "(b) reference: pgbench -n -c $CLIENTS -T $DUR_S, one INSERT per transaction"
   PGOPTIONS='-c client_min_messages=warning' /usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1 "$PG_URL" -c \
@@ -229,6 +244,18 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; t
   /usr/lib/postgresql/15/bin/pgbench -n -c $CLIENTS -j 2 -T "$DUR_S" -f "$WORK/insert.sql" "$PG_URL" \
     >"$WORK/pgbench.txt" 2>&1 || { cat "$WORK/pgbench.txt" >&2; exit 1; }
   REF_PG=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.txt" | head -n1 | awk '{printf "%.0f", $1}')
+fi
+
+# ------------------------------------------------------------------ (e) (f) in-process engines
+BUILD_DIR=$(dirname "$TB_BIN")
+FLOW_LINE="not built"; SEARCH_LINE="not built"
+if [ -x "$BUILD_DIR/flow_bench" ]; then
+  log "(e) flow engine in-process: 2000 instances of a 3-task flow, run to the end (SQLite)"
+  FLOW_LINE=$(cd "$WORK" && "$BUILD_DIR/flow_bench" 2000 2>&1 | tr '\n' ' ')
+fi
+if [ -x "$BUILD_DIR/src/search/search_bench" ]; then
+  log "(f) search engine in-process vs SQLite FTS5 trigram on 100,000 synthetic documents"
+  SEARCH_LINE=$("$BUILD_DIR/src/search/search_bench" "$ROOT/seed/matters.json" "$ROOT/tests/search/queries.tsv" 2>&1 | tail -n 12)
 fi
 
 # ------------------------------------------------------------------ report
@@ -261,9 +288,22 @@ mkdir -p "$ROOT/bench/results"
   else
     echo "| (b) case submissions/s, PostgreSQL 15 | not run | | | |"
   fi
+  echo "| (d) task completions/s (受理 through the API), SQLite, $CLIENTS officers, $DUR | $DONE_SQ (p99 $DONE_SQ_P99 ms) | | | ≥ 500/s: $(verdict "$DONE_SQ" 500) |"
+  if [ -n "$DONE_PG" ]; then
+    echo "| (d) task completions/s, PostgreSQL 15 | $DONE_PG (p99 $DONE_PG_P99 ms) | | | |"
+  fi
   echo "| (c) tongban RSS idle (after start + seed) | $(mb "$RSS_IDLE") | | | |"
   echo "| (c) tongban RSS after (a) | $(mb "$RSS_AFTER") | | | |"
   echo
+  echo "(e) flow engine, in-process: $FLOW_LINE"
+  echo
+  echo "(f) search engine, in-process:"
+  echo
+  echo '```'
+  echo "$SEARCH_LINE"
+  echo '```'
+  echo
+  [ "$DONE_SQ_FIRST" != "-" ] && echo "First failed task completion on SQLite: \`${DONE_SQ_FIRST//_/ }\`"
   [ "$TB_NON" != 0 ] && echo "Warning: tongban answered $TB_NON non-2xx responses in (a)."
   [ "$SUB_SQ_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite: \`${SUB_SQ_FIRST//_/ }\`"
   [ "$SUB_FULL_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite (full): \`${SUB_FULL_FIRST//_/ }\`"
