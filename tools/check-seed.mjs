@@ -23,7 +23,7 @@ const CONTRACT = {
   police_categories: ['public_order', 'exit_entry', 'traffic', 'detention', 'cyber', 'narcotics', 'criminal', 'border'],
   themes: ['id_docs', 'household', 'travel', 'business', 'certify', 'visit', 'permit', 'birth'],
   online_levels: ['full', 'partial', 'window'],
-  case_statuses: ['submitted', 'accepted', 'returned', 'approved', 'rejected', 'completed'],
+  case_statuses: ['submitted', 'accepted', 'returned', 'approved', 'rejected', 'completed', 'suspended', 'refused', 'voided'],
 };
 const META_KEYS = ['police_categories', 'themes', 'service_objects', 'online_levels', 'matter_types', 'exercise_levels', 'case_statuses'];
 
