@@ -7,6 +7,7 @@ BIN      := $(CURDIR)/$(BUILD)/tongban
 PYTEST   := /usr/bin/python3 -m pytest
 PGDIR    ?= /tmp/tongban-pg-test
 PGPORT   ?= 55432
+PGBIN    ?= /usr/lib/postgresql/15/bin
 
 .PHONY: all deps deps-test build web regions run test test-unit test-asan test-seed test-api test-api-sqlite \
         test-api-pg test-e2e bench clean
@@ -76,7 +77,10 @@ test-api-pg: build
 	  (TB_TEST_PG=$$url $(BUILD)/test_db >/dev/null && TB_TEST_PG=$$url $(BUILD)/test_calendar >/dev/null && \
 	   TB_TEST_PG=$$url $(BUILD)/test_flow >/dev/null && \
 	   echo "storage unit tests on PostgreSQL: passed" && \
-	   TB_BIN=$(BIN) TB_TEST_PG=$$url $(PYTEST) -q tests/api; rc=$$?; scripts/pg.sh stop $(PGDIR); exit $$rc)
+	   TB_BIN=$(BIN) TB_TEST_PG=$$url $(PYTEST) -q tests/api && \
+	   echo "== browser journeys on PostgreSQL 15" && \
+	   $(PGBIN)/psql -X -q -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' $$url 2>/dev/null && \
+	   TB_BIN=$(BIN) TB_E2E_DATABASE=$$url node --test tests/e2e/; rc=$$?; scripts/pg.sh stop $(PGDIR); exit $$rc)
 
 test-e2e: build
 	@echo "== browser journey (Chromium)"
