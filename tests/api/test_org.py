@@ -257,3 +257,154 @@ def test_groups(admin):
     expect_error(admin.delete(f"/api/v1/admin/groups/{g}/members/{a['id']}"), 404, "NOT_FOUND")
     expect_error(admin.post("/api/v1/admin/groups/99999999/members", json={"staff_id": a["id"]}), 404,
                  "GROUP_NOT_FOUND")
+
+
+# ---------------------------------------------------------------- XLSX imports
+
+def make_xlsx(rows, shared=True, compression=None, sheet_xml=None, names=None):
+    """An .xlsx of one sheet, as spreadsheet programs write it: numbers as numeric cells, text as
+    shared strings (one of them rich text with a phonetic run) or inline strings, empty cells left
+    out, and the sheet at a path found only through workbook.xml.rels."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+    compression = zipfile.ZIP_DEFLATED if compression is None else compression
+    strings, cells_xml = [], []
+    for r, row in enumerate(rows, 1):
+        cells = []
+        for c, v in enumerate(row):
+            ref = f"{chr(65 + c)}{r}"
+            if v == "":
+                continue
+            if v.isdigit() and len(v) < 6:
+                cells.append(f'<c r="{ref}" t="n"><v>{v}</v></c>')
+            elif shared:
+                strings.append(v)
+                cells.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(v)}</t></is></c>')
+        cells_xml.append(f'<row r="{r}">{"".join(cells)}</row>')
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    sheet = sheet_xml or (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>'
+                          f'{"".join(cells_xml)}</sheetData></worksheet>')
+    # a rich-text run split in two, with a phonetic reading that is not part of the value
+    si = "".join(f'<si><r><t>{escape(s[:1])}</t></r><r><rPr><b/></rPr><t xml:space="preserve">{escape(s[1:])}</t>'
+                 f'</r><rPh sb="0" eb="1"><t>ハ</t></rPh></si>' for s in strings)
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                               'content-types"/>',
+        "xl/workbook.xml": f'<?xml version="1.0"?><workbook {ns} {rel}><sheets><sheet name="部门" sheetId="7" '
+                           f'r:id="rId3"/><sheet name="其他" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                                      'package/2006/relationships"><Relationship Id="rId1" Type="x" Target="worksheets/'
+                                      'sheet1.xml"/><Relationship Id="rId3" Type="x" Target="worksheets/data.xml"/>'
+                                      '</Relationships>',
+        "xl/worksheets/sheet1.xml": f'<worksheet {ns}><sheetData><row r="1"><c t="inlineStr"><is><t>wrong sheet</t>'
+                                    f'</is></c></row></sheetData></worksheet>',
+        "xl/worksheets/data.xml": sheet,
+        "xl/sharedStrings.xml": f'<sst {ns} count="{len(strings)}">{si}</sst>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        for name in names or parts:
+            z.writestr(name, parts[name])
+    return out.getvalue()
+
+
+def xlsx_upload(client, path, content, name="import.xlsx"):
+    return client.post(path, files={"file": (name, content, "application/vnd.openxmlformats-officedocument."
+                                                            "spreadsheetml.sheet")})
+
+
+def csv_rows(text):
+    return [line.split(",") for line in text.strip("\n").split("\n")]
+
+
+def test_department_import_xlsx(admin):
+    import zipfile
+    tag = uniq()
+    good = (f"全称,简称,级别,上级部门,区划代码,排序\n"
+            f"哈尔滨市公安局香坊分局表格{tag},表格{tag},3,哈尔滨市公安局,230110,9\n"
+            f"哈尔滨市公安局香坊分局表格{tag}一科,表&<一科{tag}>,4,哈尔滨市公安局香坊分局表格{tag},230110,\n")
+    bad = good + f"哈尔滨市公安局坏表{tag},坏行,3,哈尔滨市公安局,999999,1\n" + \
+        f"哈尔滨市公安局坏表二{tag},,3,没有这个部门,230110,1\n"
+    path = "/api/v1/admin/departments-import"
+    csv_e = expect_error(csv_upload(admin, path, bad), 422, "FORM_INVALID")
+    for shared, compression in ((True, zipfile.ZIP_DEFLATED), (False, zipfile.ZIP_STORED)):
+        e = expect_error(xlsx_upload(admin, path, make_xlsx(csv_rows(bad), shared, compression)), 422, "FORM_INVALID")
+        assert e["details"] == csv_e["details"], (e, csv_e)  # the same rows and fields, line numbers and all
+    assert dept_by_name(admin, f"哈尔滨市公安局香坊分局表格{tag}") is None, "a bad file wrote its good rows"
+    r = xlsx_upload(admin, path, make_xlsx(csv_rows(good)))
+    assert r.status_code == 200 and r.json()["imported"] == 2, r.text
+    sub = dept_by_name(admin, f"哈尔滨市公安局香坊分局表格{tag}一科")
+    assert sub and sub["parent_name"] == f"哈尔滨市公安局香坊分局表格{tag}" and sub["short_name"] == f"表&<一科{tag}>"
+    assert sub["sort_order"] == 0 and sub["level"] == 4
+    e = expect_error(xlsx_upload(admin, path, make_xlsx(csv_rows(good), False, zipfile.ZIP_STORED)), 422,
+                     "FORM_INVALID")
+    assert {d["field"] for d in e["details"]} == {"line2.name", "line3.name"}
+
+
+def test_staff_import_xlsx(admin):
+    t = uniq()
+    good = f"登录名,姓名,部门,警号,手机号\nix{t}a,张明,道里分局,A{t[-5:]},\nix{t}b,李华,哈尔滨市公安局南岗分局,,139{t[-8:]}\n"
+    bad = good + f"ix{t}c,王五,不存在的部门,,\nix{t}a,赵六,道里分局,,\n"
+    path = "/api/v1/admin/staff-import"
+    e = expect_error(xlsx_upload(admin, path, make_xlsx(csv_rows(bad))), 422, "FORM_INVALID")
+    assert {d["field"] for d in e["details"]} == {"line4.department", "line5.login"}, e
+    assert admin.get("/api/v1/admin/staff", params={"q": f"ix{t}"}).json()["total"] == 0
+    r = xlsx_upload(admin, path, make_xlsx(csv_rows(good), shared=False))
+    assert r.status_code == 200 and r.json()["imported"] == 2, r.text
+    assert [a["login"] for a in r.json()["accounts"]] == [f"ix{t}a", f"ix{t}b"]
+
+
+def test_xlsx_import_refusals(admin):
+    import io
+    import zipfile
+    path = "/api/v1/admin/departments-import"
+    before = len(admin.get("/api/v1/admin/departments").json()["items"])
+    # a zip bomb: 21 MiB of one letter deflates to ~20 KB; refused while inflating, not after
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    bomb = f'<worksheet {ns}><sheetData><row r="1"><c t="inlineStr"><is><t>' + "A" * (21 << 20) + \
+        "</t></is></c></row></sheetData></worksheet>"
+    content = make_xlsx([["x"]], sheet_xml=bomb)
+    assert len(content) < 200_000
+    e = expect_error(xlsx_upload(admin, path, content), 413, "UPLOAD_TOO_LARGE", "file")
+    assert "20MB" in e["message"]
+    # a zip that is not a workbook
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("readme.txt", "not a spreadsheet")
+    e = expect_error(xlsx_upload(admin, path, buf.getvalue(), "a.zip"), 400, "INVALID_FIELD", "file")
+    assert "XLSX" in e["message"]
+    good = make_xlsx([["全称", "简称", "级别", "上级部门", "区划代码", "排序"]])
+    # cut short, a flipped byte (CRC), encrypted, a sheet past 10,000 rows or 50 columns, malformed XML
+    expect_error(xlsx_upload(admin, path, good[: len(good) // 2]), 400, "INVALID_FIELD", "file")
+    i = good.index(b"xl/worksheets/data.xml") + 40
+    expect_error(xlsx_upload(admin, path, good[:i] + bytes([good[i] ^ 1]) + good[i + 1:]), 400, "INVALID_FIELD")
+    cd = good.rindex(b"PK\x01\x02")
+    enc = good[:cd + 8] + bytes([good[cd + 8] | 1]) + good[cd + 9:]
+    enc = enc.replace(b"PK\x01\x02\x14\x00\x14\x00\x00", b"PK\x01\x02\x14\x00\x14\x00\x01")
+    e = expect_error(xlsx_upload(admin, path, enc), 400, "INVALID_FIELD", "file")
+    assert "加密" in e["message"], e
+    for sheet, why in ((f'<worksheet {ns}><sheetData><row r="10001"><c t="inlineStr"><is><t>x</t></is></c></row>'
+                        f'</sheetData></worksheet>', "10000"),
+                       (f'<worksheet {ns}><sheetData><row r="1"><c r="AZ1"><v>1</v></c></row></sheetData>'
+                        f'</worksheet>', "50"),
+                       (f'<worksheet {ns}><sheetData><row r="1"><c t="s"><v>99</v></c></row></sheetData>'
+                        f'</worksheet>', "第1行"),
+                       (f'<worksheet {ns}><sheetData><row r="1"><c t="inlineStr"><is><t>&bogus;</t></is></c>'
+                        f'</row></sheetData></worksheet>', "第1行"),
+                       (f'<worksheet {ns}><sheetData><row r="1"><c><v>1</v></c></row>', "损坏")):
+        e = expect_error(xlsx_upload(admin, path, make_xlsx([["x"]], sheet_xml=sheet)), 400, "INVALID_FIELD", "file")
+        assert why in e["message"], (why, e)
+    assert len(admin.get("/api/v1/admin/departments").json()["items"]) == before
+
+
+def test_xlsx_export_reads_back(admin):
+    """Our own export (no cell references, inline strings) reads back row for row: every department
+    already exists, so each row is refused on its name at its own line."""
+    content = admin.get("/api/v1/admin/departments-export", params={"format": "xlsx"}).content
+    e = expect_error(xlsx_upload(admin, "/api/v1/admin/departments-import", content), 422, "FORM_INVALID")
+    n = len(xlsx_rows(content))
+    assert [d["field"] for d in e["details"]] == [f"line{i}.name" for i in range(2, n + 1)], e["details"][:3]

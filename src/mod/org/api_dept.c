@@ -1,5 +1,5 @@
 /* Routes of departments: the tree, fuzzy search by short name, create, edit,
- * move (drag and drop), guarded bulk delete, checked CSV import and export. */
+ * move (drag and drop), guarded bulk delete, checked CSV/XLSX import and export. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,12 +287,11 @@ static void post_import(tb_req *r)
 {
     const char *data;
     size_t len;
+    const char *format;
     csv_row *rows;
-    int n, bad;
-    if (import_body(r, &data, &len) != 0)
+    int n;
+    if (import_body(r, &data, &len) != 0 || import_rows(r, data, len, &rows, &n, &format) != 0)
         return;
-    if (csv_parse(r->arena, data, len, &rows, &n, &bad) != 0)
-        return reply_import(r, json_pack("[o]", import_issue(bad, "file", TB_E_BAD_REQUEST, "引号未闭合")), 0);
     int first = n > 0 && header_row(&rows[0]) ? 1 : 0;
     json_t *issues = json_array();
     if (n - first <= 0)
@@ -300,7 +299,7 @@ static void post_import(tb_req *r)
     for (int i = first; i < n; i++)
         check_row(r, rows, i, first, issues);
     if (json_array_size(issues)) {
-        audit_record(r, "org.dept.import", "csv", "refused", tb_arena_printf(r->arena, "%zu issues", json_array_size(issues)));
+        audit_record(r, "org.dept.import", format, "refused", tb_arena_printf(r->arena, "%zu issues", json_array_size(issues)));
         return reply_import(r, issues, 0);
     }
     if (tx_open(r) != 0)
@@ -358,7 +357,7 @@ static const tb_route routes[] = {
     {"POST", "/api/v1/admin/departments-delete", post_delete, TB_AUTH_STAFF, "org.dept.write", TB_R_JSON, "org",
      "批量删除部门（使用中的拒绝）"},
     {"POST", "/api/v1/admin/departments-import", post_import, TB_AUTH_STAFF, "org.dept.write", TB_R_MULTIPART, "org",
-     "导入部门（CSV，逐行校验，全部通过才写入）"},
+     "导入部门（CSV 或 XLSX，逐行校验，全部通过才写入）"},
 };
 
 void org_dept_register(void) { tb_router_add(routes, sizeof routes / sizeof routes[0]); }

@@ -1,5 +1,5 @@
 /* Routes of staff administration: accounts and profiles, transfer, retire and
- * the retired archive, checked CSV import and export, credential reset, ban
+ * the retired archive, checked CSV/XLSX import and export, credential reset, ban
  * and the unban request that the department head decides. */
 #include <stdlib.h>
 #include <string.h>
@@ -437,12 +437,11 @@ static void post_import(tb_req *r)
 {
     const char *data;
     size_t len;
+    const char *format;
     csv_row *rows;
-    int n, bad;
-    if (import_body(r, &data, &len) != 0)
+    int n;
+    if (import_body(r, &data, &len) != 0 || import_rows(r, data, len, &rows, &n, &format) != 0)
         return;
-    if (csv_parse(r->arena, data, len, &rows, &n, &bad) != 0)
-        return reply_import(r, json_pack("[o]", import_issue(bad, "file", TB_E_BAD_REQUEST, "引号未闭合")), 0);
     int first = n > 0 && (!strcmp(rows[0].fields[0], "登录名") || !strcmp(rows[0].fields[0], "login")) ? 1 : 0;
     json_t *issues = json_array();
     if (n - first <= 0 || n - first > 2000)
@@ -450,7 +449,7 @@ static void post_import(tb_req *r)
     for (int i = first; i < n && n - first <= 2000; i++)
         check_row(r, rows, i, first, issues);
     if (json_array_size(issues)) {
-        audit_record(r, "org.staff.import", "csv", "refused", tb_arena_printf(r->arena, "%zu issues", json_array_size(issues)));
+        audit_record(r, "org.staff.import", format, "refused", tb_arena_printf(r->arena, "%zu issues", json_array_size(issues)));
         return reply_import(r, issues, 0);
     }
     json_decref(issues);
@@ -503,7 +502,7 @@ static const tb_route routes[] = {
     {"POST", "/api/v1/admin/staff/{id}/retire", post_retire, TB_AUTH_STAFF, "org.staff.write", TB_R_JSON, "org",
      "人员退休"},
     {"POST", "/api/v1/admin/staff-import", post_import, TB_AUTH_STAFF, "org.staff.write", TB_R_MULTIPART, "org",
-     "导入工作人员（CSV，逐行校验，全部通过才写入）"},
+     "导入工作人员（CSV 或 XLSX，逐行校验，全部通过才写入）"},
     {"POST", "/api/v1/admin/staff/{id}/reset-credentials", post_reset, TB_AUTH_STAFF, "authz.credential.reset", TB_R_JSON,
      "authz", "重置密码与动态口令"},
     {"POST", "/api/v1/admin/staff/{id}/ban", post_ban, TB_AUTH_STAFF, "authz.staff.ban", TB_R_JSON, "authz",

@@ -159,6 +159,17 @@ json_t *import_issue(int line, const char *field, tb_errcode code, const char *m
 /* Reads the uploaded file (multipart part "file", or a text/csv body) into *data. -1 after replying. */
 int import_body(tb_req *r, const char **data, size_t *len);
 
+/* ---- xlsx_read.c: XLSX uploads as CSV-shaped rows ---- */
+/* A ZIP by its magic bytes: such an upload is read as XLSX, anything else as CSV. */
+bool xlsx_sniff(const char *data, size_t len);
+/* Rows of the first worksheet, shaped as csv_parse's: line is the sheet's row number, blank rows
+ * skipped, every row padded to the widest. Bounded: 20 MiB inflated, 10,000 rows, 50 columns;
+ * encrypted, ZIP64 and multi-disk archives refused. -1 with *e (UPLOAD_TOO_LARGE or INVALID_FIELD
+ * "file" with a message). */
+int xlsx_parse(tb_arena *a, const char *data, size_t len, csv_row **rows, int *nrows, tb_error *e);
+/* The rows of an import upload in either format (*format "csv" or "xlsx"); -1 after replying. */
+int import_rows(tb_req *r, const char *data, size_t len, csv_row **rows, int *n, const char **format);
+
 /* ---- api helpers (api_util.c) ---- */
 int64_t path_id(tb_req *r, int i, const char *field);
 const char *obj(tb_req *r, const char *kind, int64_t id);
