@@ -86,6 +86,8 @@ int org_store_dept_delete(tb_db *db, int64_t id);
 json_t *org_store_dept_list(tb_db *db, const char *q, int64_t parent, bool has_parent);
 /* Why a department cannot go: children, staff, roles' custom scope, head of … (counts). */
 void org_store_dept_usage(tb_db *db, int64_t id, int64_t *children, int64_t *staff, int64_t *roles);
+/* Every first-column integer of a query's rows into an arena array; the count or -1. */
+int org_store_ids(tb_stmt *st, tb_arena *a, int64_t **out);
 int org_store_dept_subtree(tb_db *db, tb_arena *a, int64_t root, int64_t **out);
 int org_store_dept_region_prefix(tb_db *db, tb_arena *a, const char *prefix, int64_t **out);
 int64_t org_store_dept_for_region(tb_db *db, const char *region);

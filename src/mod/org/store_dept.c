@@ -144,7 +144,7 @@ void org_store_dept_usage(tb_db *db, int64_t id, int64_t *children, int64_t *sta
     *roles = count1(db, SQL_ROLES_IN, id);
 }
 
-static int ids_of(tb_stmt *st, tb_arena *a, int64_t **out)
+int org_store_ids(tb_stmt *st, tb_arena *a, int64_t **out)
 {
     if (!st)
         return -1;
@@ -165,12 +165,12 @@ static int ids_of(tb_stmt *st, tb_arena *a, int64_t **out)
 
 int org_store_dept_subtree(tb_db *db, tb_arena *a, int64_t root, int64_t **out)
 {
-    return ids_of(tb_db_query(db, SQL_SUBTREE, "i", root), a, out);
+    return org_store_ids(tb_db_query(db, SQL_SUBTREE, "i", root), a, out);
 }
 
 int org_store_dept_region_prefix(tb_db *db, tb_arena *a, const char *prefix, int64_t **out)
 {
-    return ids_of(tb_db_query(db, SQL_REGION_PREFIX, "t", tb_arena_printf(a, "%s%%", prefix)), a, out);
+    return org_store_ids(tb_db_query(db, SQL_REGION_PREFIX, "t", tb_arena_printf(a, "%s%%", prefix)), a, out);
 }
 
 int64_t org_store_dept_for_region(tb_db *db, const char *region)

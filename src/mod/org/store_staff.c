@@ -332,22 +332,7 @@ json_t *org_store_group_members(tb_db *db, int64_t group)
 
 int org_store_staff_groups(tb_db *db, tb_arena *a, int64_t staff, int64_t **out)
 {
-    tb_stmt *st = tb_db_query(db, SQL_STAFF_GROUPS, "i", staff);
-    if (!st)
-        return -1;
-    int n = 0, cap = 16;
-    int64_t *ids = tb_arena_alloc(a, sizeof *ids * (size_t)cap);
-    while (tb_stmt_step(st) == TB_ROW) {
-        if (n == cap) {
-            int64_t *g = tb_arena_alloc(a, sizeof *ids * (size_t)cap * 2);
-            memcpy(g, ids, sizeof *ids * (size_t)n);
-            ids = g;
-            cap *= 2;
-        }
-        ids[n++] = tb_stmt_int(st, 0);
-    }
-    *out = ids;
-    return n;
+    return org_store_ids(tb_db_query(db, SQL_STAFF_GROUPS, "i", staff), a, out);
 }
 
 /* ---- unban requests ---- */
