@@ -40,12 +40,11 @@ static void set_time(json_t *o, const char *key, int64_t t)
 }
 
 /* Turns store rows' epoch integers into ISO strings and adds names. */
-static void decorate(tb_req *r, json_t *o)
+void cases_decorate(tb_req *r, json_t *o)
 {
     const char *status = tb_json_str(o, "status"), *region = tb_json_str(o, "region");
-    json_object_set_new(o, "status_name", json_string(catalog_code_name(r, "case_statuses", status)
-                                                           ? catalog_code_name(r, "case_statuses", status)
-                                                           : status));
+    const char *sn = catalog_code_name(r, "case_statuses", status);
+    json_object_set_new(o, "status_name", json_string(sn ? sn : status));
     const char *rn = catalog_region_name(r, region);
     json_object_set_new(o, "region_name", rn ? json_string(rn) : json_null());
     static const char *const times[] = {"submitted_at", "updated_at", "at", NULL};
@@ -82,7 +81,7 @@ static json_t *case_json(tb_req *r, const case_row *c, int view)
                           view == VIEW_PROGRESS ? masked_name : c->applicant_name, "applicant_id_number_masked",
                           masked_id[0] ? masked_id : NULL, "payment_status", c->payment_status, "delivery_status",
                           c->delivery_status);
-    decorate(r, o);
+    cases_decorate(r, o);
     work_deadline_json(r, c->due_at, c->paused_at, c->status, o);
     if (view == VIEW_SUMMARY)
         return o;
@@ -368,7 +367,7 @@ static void get_cases(tb_req *r)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     size_t i;
     json_t *v;
-    json_array_foreach(items, i, v) decorate(r, v);
+    json_array_foreach(items, i, v) cases_decorate(r, v);
     tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
 }
 

@@ -17,6 +17,9 @@ void cases_register(void);
 /* The whole case (form, materials, history, deadline) for the workbench;
  * callers check the data scope first. NULL when missing. */
 json_t *cases_detail_json(tb_req *r, const char *serial, bool staff);
+/* Adds status_name and region_name to a case row and turns its epoch
+ * times (submitted_at, updated_at, at) into ISO strings. */
+void cases_decorate(tb_req *r, json_t *row);
 /* A stored material's bytes (arena), or NULL. */
 char *cases_blob_read(tb_req *r, const char *sm3, size_t *len);
 

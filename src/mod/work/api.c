@@ -218,20 +218,19 @@ static const char *scope_csv(tb_req *r, bool *none)
     return csv;
 }
 
-static void decorate(tb_req *r, json_t *row)
+/* Replaces a row's raw due_at/paused_at with its "deadline" object. */
+static void deadline_of_row(tb_req *r, json_t *row)
 {
-    char iso[32];
-    const char *status = tb_json_str(row, "status");
-    const char *sn = catalog_code_name(r, "case_statuses", status);
-    json_object_set_new(row, "status_name", json_string(sn ? sn : status));
-    work_deadline_json(r, tb_json_int(row, "due_at", 0), tb_json_int(row, "paused_at", 0), status, row);
+    work_deadline_json(r, tb_json_int(row, "due_at", 0), tb_json_int(row, "paused_at", 0),
+                       tb_json_str(row, "status"), row);
     json_object_del(row, "due_at");
     json_object_del(row, "paused_at");
-    static const char *const times[] = {"submitted_at", "updated_at", NULL};
-    for (int i = 0; times[i]; i++) {
-        tb_time_iso(tb_json_int(row, times[i], 0), iso);
-        json_object_set_new(row, times[i], json_string(iso));
-    }
+}
+
+static void decorate(tb_req *r, json_t *row)
+{
+    deadline_of_row(r, row);
+    cases_decorate(r, row);
 }
 
 static int64_t parse_time_param(tb_req *r, const char *key, int64_t dflt)
@@ -304,9 +303,7 @@ static void get_tasks(tb_req *r)
                                 serial, "assignee", json_object_get(t, "assignee"), "matter_code", c.matter_code,
                                 "status", c.status, "current_step", c.current_step ? c.current_step : "",
                                 "due_at", (json_int_t)c.due_at, "paused_at", (json_int_t)c.paused_at);
-        work_deadline_json(r, c.due_at, c.paused_at, c.status, row);
-        json_object_del(row, "due_at");
-        json_object_del(row, "paused_at");
+        deadline_of_row(r, row);
         json_t *task_due = json_object_get(t, "due_at"); /* the task's own limit, before the case clock starts */
         if (json_is_integer(task_due)) {
             char iso[32];
