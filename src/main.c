@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "mod/booking/booking.h"
 #include "mod/catalog/catalog.h"
 #include "mod/identity/identity.h"
 #include "mod/audit/audit.h"
@@ -103,6 +104,8 @@ static int cmd_serve(int argc, char **argv)
     }
     if (work_scheduler_start() != 0)
         tb_warn("work: the deadline scheduler could not start");
+    if (booking_sweep_start() != 0)
+        tb_warn("booking: the no-show sweep could not start");
     return tb_server_run() == 0 ? 0 : 1;
 }
 
@@ -138,6 +141,8 @@ static int cmd_seed(int argc, char **argv)
         rc = org_seed(db, dir, err, sizeof err); /* departments need the regions */
     if (rc == 0)
         rc = work_seed(db, dir, err, sizeof err); /* flows need the roles */
+    if (rc == 0)
+        rc = booking_seed(db, dir, err, sizeof err); /* halls need departments and matters */
     if (rc != 0)
         fprintf(stderr, "tongban: 演示数据导入失败: %s\n", err);
     else

@@ -25,6 +25,8 @@ static const struct key {
     S(serial_rule), S(log_level), S(sqlite_synchronous), I(threads), B(secure_cookies), B(trust_proxy),
     I(session_idle_minutes), I(session_absolute_hours), I(login_max_failures), I(login_window_minutes),
     I(login_lock_minutes), I(progress_per_minute), I(sms_per_ip_hour), I(upload_max_mb), I(body_max_kb), I(rule_timeout_ms),
+    I(booking_cutoff_minutes), I(booking_max_active), I(booking_noshow_limit), I(booking_blacklist_days),
+    I(queue_skip_return_minutes), I(booking_sweep_seconds),
 };
 
 void tb_config_defaults(tb_config *c)
@@ -50,6 +52,12 @@ void tb_config_defaults(tb_config *c)
     c->upload_max_mb = 10;
     c->body_max_kb = 1024;
     c->rule_timeout_ms = 500;
+    c->booking_cutoff_minutes = 60;
+    c->booking_max_active = 5;
+    c->booking_noshow_limit = 3;
+    c->booking_blacklist_days = 90;
+    c->queue_skip_return_minutes = 30;
+    c->booking_sweep_seconds = 60;
 }
 
 static int parse_int(const char *v, int *out)

@@ -31,6 +31,12 @@ typedef struct {
     int upload_max_mb;
     int body_max_kb;
     int rule_timeout_ms;
+    int booking_cutoff_minutes;    /* cancel/reschedule until N minutes before the slot */
+    int booking_max_active;        /* active bookings per booker (account or phone) */
+    int booking_noshow_limit;      /* no-shows that put an ID number on the blacklist */
+    int booking_blacklist_days;
+    int queue_skip_return_minutes; /* a skipped number may come back within N minutes, once */
+    int booking_sweep_seconds;     /* how often the no-show sweep runs */
 } tb_config;
 
 /* path may be NULL: then $TONGBAN_CONFIG, then ./tongban.ini if present.

@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "http/http.h"
 #include "mod/audit/audit.h"
+#include "mod/booking/booking.h"
 #include "mod/calendar/calendar.h"
 #include "mod/cases/cases.h"
 #include "mod/catalog/catalog.h"
@@ -30,6 +31,7 @@ void tb_modules_register(void)
     identity_staff_register();
     org_register();
     work_register();
+    booking_register();
 }
 
 int tb_modules_check(char *err, size_t errlen)

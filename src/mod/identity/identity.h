@@ -22,6 +22,13 @@ typedef struct {
 void identity_register(void);
 /* Loads citizen `id` into *out; -1 when missing or on error. */
 int identity_citizen_get(tb_req *r, int64_t id, identity_citizen *out);
+/* For public routes that also serve signed-in citizens (booking): resolves the citizen session when
+ * the cookie names a live one (subject_id set, CSRF checked on unsafe methods); no or a stale cookie
+ * leaves the request anonymous. 0, or -1 with e = CSRF_FAILED. */
+int identity_citizen_optional(tb_req *r, tb_error *e);
+/* Checks and consumes the SMS code sent to phone for purpose (e.g. "booking"); 0, or -1 with e set
+ * (SMS_CODE_INVALID / SMS_CODE_EXPIRED, field sms_code). */
+int identity_sms_code_check(tb_req *r, const char *phone, const char *purpose, const char *code, tb_error *e);
 /* CLI `tongban user add`: creates a staff account. role: admin | staff. */
 int identity_staff_add(tb_db *db, const char *login, const char *name, const char *role, const char *password,
                        char *err, size_t errlen);

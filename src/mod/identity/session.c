@@ -98,6 +98,26 @@ int session_auth_hook(tb_req *r, tb_error *e)
     return 0;
 }
 
+int identity_citizen_optional(tb_req *r, tb_error *e)
+{
+    char token[80], digest[65];
+    int64_t subject;
+    const char *csrf;
+    if (!cookie_token(r, "citizen", token, sizeof token))
+        return 0;
+    tb_token_digest(token, digest);
+    if (store_session_get(r, digest, "citizen", &subject, &csrf) != 0)
+        return 0; /* an expired cookie: the request goes on without a session */
+    if (!csrf_ok(r, csrf)) {
+        audit_record(r, "security.csrf_refused", r->route->pattern, "refused", "");
+        return tb_fail(e, TB_E_CSRF_FAILED, NULL);
+    }
+    r->subject_id = subject;
+    r->subject_realm = "citizen";
+    memcpy(r->session_digest, digest, sizeof digest);
+    return 0;
+}
+
 /* ---- login lockout, keyed by a digest of the account name ----
  * (the security administrator's unlock in src/mod/org/api_staff.c clears the same bucket) */
 static const char *lock_bucket(tb_req *r, const char *account)

@@ -17,6 +17,7 @@ static const org_perm perms[] = {
     {"notify.outbox.read", "查看短信发件箱", "system"},
     {"work.flow.design", "设计与发布流程", "system"},
     {"work.matter.config", "配置事项（表单、流程绑定与发布）", "system"},
+    {"hall.manage", "维护办事大厅、窗口、可预约事项与号源", "system"},
     /* security administrator: roles, permissions, assignments, bans and unlocks */
     {"authz.role.read", "查看角色与权限", "security"},
     {"authz.role.write", "维护角色、权限与数据范围", "security"},
@@ -31,6 +32,10 @@ static const org_perm perms[] = {
     {"work.case.read", "查看办件", "business"},
     {"work.case.act", "办理办件（受理、补正、审批、办结）", "business"},
     {"work.case.supervise", "督办（处理范围内任意任务、调整期限）", "business"},
+    {"booking.read", "查看大厅预约", "business"},
+    {"booking.blacklist", "管理预约黑名单（查看、解除）", "business"},
+    {"queue.call", "窗口叫号（呼叫、重呼、过号、受理、办结）", "business"},
+    {"queue.kiosk", "大厅取号机（预约签到、现场取号）", "business"},
 };
 
 static const char *const kinds[][2] = {
