@@ -1,7 +1,9 @@
-/* Hot searches: a ring of the last queries with their times. The top list
- * is counted on demand over the ring, so memory is fixed (capacity x 72
- * bytes) and recording is a copy under the lock; callers ask for the top
- * list far less often than they record. */
+/* Hot searches: a ring of the last queries with their times and who asked
+ * (an opaque client key). The top list is counted on demand over the ring,
+ * so memory is fixed (capacity x 80 bytes) and recording is a copy under
+ * the lock; callers ask for the top list far less often than they record.
+ * A query counts once per client key, so one client repeating a query
+ * cannot push it up the list. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 typedef struct {
     int64_t at;
+    uint64_t client;
     char text[64];
 } event;
 
@@ -18,6 +21,7 @@ struct tb_search_hot {
     int64_t window;
     event *ring;
     int cap, head, n;
+    uint64_t anon; /* keys of tb_search_hot_record: every call a client of its own */
 };
 
 tb_search_hot *tb_search_hot_new(int64_t window_seconds, int capacity)
@@ -28,6 +32,7 @@ tb_search_hot *tb_search_hot_new(int64_t window_seconds, int capacity)
     h->cap = capacity > 0 ? capacity : 10000;
     h->ring = xrealloc(NULL, (size_t)h->cap * sizeof *h->ring);
     h->head = h->n = 0;
+    h->anon = 0;
     return h;
 }
 
@@ -40,20 +45,30 @@ void tb_search_hot_free(tb_search_hot *h)
     free(h);
 }
 
-void tb_search_hot_record(tb_search_hot *h, const char *query, int64_t now)
+static void record(tb_search_hot *h, const char *query, int anon, uint64_t client, int64_t now)
 {
     char norm[64];
     if (!h || !query || !tb_search_normalize(query, norm, sizeof norm))
         return;
     pthread_mutex_lock(&h->lock);
+    if (anon) /* the top bit set: never equal to a caller's key below 2^63 */
+        client = (uint64_t)1 << 63 | h->anon++;
     event *e = &h->ring[(h->head + h->n) % h->cap];
     if (h->n < h->cap)
         h->n++;
     else
         h->head = (h->head + 1) % h->cap; /* full: the oldest goes */
     e->at = now;
+    e->client = client;
     memcpy(e->text, norm, sizeof norm);
     pthread_mutex_unlock(&h->lock);
+}
+
+void tb_search_hot_record(tb_search_hot *h, const char *query, int64_t now) { record(h, query, 1, 0, now); }
+
+void tb_search_hot_record_client(tb_search_hot *h, const char *query, uint64_t client, int64_t now)
+{
+    record(h, query, 0, client & ~((uint64_t)1 << 63), now);
 }
 
 static int by_count(const void *a, const void *b)
@@ -62,7 +77,13 @@ static int by_count(const void *a, const void *b)
     return x->count != y->count ? y->count - x->count : strcmp(x->text, y->text);
 }
 
-static int cmp_text(const void *a, const void *b) { return strcmp(((const event *)a)->text, ((const event *)b)->text); }
+/* By text, then client: equal queries side by side, a client's repeats together. */
+static int cmp_text(const void *a, const void *b)
+{
+    const event *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : x->client < y->client ? -1 : x->client > y->client;
+}
 
 int tb_search_hot_top(tb_search_hot *h, int64_t now, tb_search_hot_entry *out, int max)
 {
@@ -77,12 +98,13 @@ int tb_search_hot_top(tb_search_hot *h, int64_t now, tb_search_hot_entry *out, i
             v[n++] = *e;
     }
     pthread_mutex_unlock(&h->lock);
-    qsort(v, (size_t)n, sizeof *v, cmp_text); /* equal queries side by side, counted in one pass */
+    qsort(v, (size_t)n, sizeof *v, cmp_text); /* counted in one pass */
     tb_search_hot_entry *all = xrealloc(NULL, (size_t)(n + 1) * sizeof *all);
     int k = 0;
     for (int i = 0; i < n; i++) {
         if (k && !strcmp(all[k - 1].text, v[i].text)) {
-            all[k - 1].count++;
+            if (v[i].client != v[i - 1].client) /* distinct clients only */
+                all[k - 1].count++;
             continue;
         }
         memcpy(all[k].text, v[i].text, sizeof all[k].text);

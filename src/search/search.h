@@ -99,6 +99,8 @@ size_t tb_search_memory(const tb_search *s);
 int tb_search_synonyms_load(tb_search *s, const char *rules);
 /* Forgets every synonym (the defaults too). */
 void tb_search_synonyms_clear(tb_search *s);
+/* The built-in rules every new engine starts with (synonyms.txt, comments included). */
+const char *tb_search_synonyms_builtin(void);
 
 /* ---- the full query: words, advanced query, filters, facets, paging */
 
@@ -181,7 +183,12 @@ tb_search_hot *tb_search_hot_new(int64_t window_seconds, int capacity);
 void tb_search_hot_free(tb_search_hot *h);
 /* Records a query (normalised; empty ones ignored) made at time now (seconds). */
 void tb_search_hot_record(tb_search_hot *h, const char *query, int64_t now);
-/* The max most frequent queries in (now - window, now]; returns the count. */
+/* The same from a client (an opaque key, e.g. a keyed hash of its address,
+ * below 2^63): a query counts once per client in the top list, however
+ * often that client repeats it. */
+void tb_search_hot_record_client(tb_search_hot *h, const char *query, uint64_t client, int64_t now);
+/* The max most frequent queries in (now - window, now], counted in distinct
+ * clients (each tb_search_hot_record call is a client of its own); returns the count. */
 int tb_search_hot_top(tb_search_hot *h, int64_t now, tb_search_hot_entry *out, int max);
 
 #endif

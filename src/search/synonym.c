@@ -153,6 +153,8 @@ static void stop_load(tb_search *s, const char *text)
     free(copy);
 }
 
+const char *tb_search_synonyms_builtin(void) { return search_data("synonyms.txt"); }
+
 void syn_load_defaults(tb_search *s)
 {
     tb_search_synonyms_load(s, search_data("synonyms.txt"));

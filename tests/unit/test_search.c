@@ -318,6 +318,23 @@ static void hot_searches(void **state)
     tb_search_hot_free(h);
 }
 
+static void hot_searches_count_clients(void **state)
+{
+    tb_search_hot *h = tb_search_hot_new(3600, 100);
+    tb_search_hot_entry top[4];
+    for (int i = 0; i < 20; i++) /* one client repeating a query counts once */
+        tb_search_hot_record_client(h, "刻章", 7, 100 + i);
+    tb_search_hot_record_client(h, "护照", 1, 100);
+    tb_search_hot_record_client(h, "护照", 2, 101);
+    tb_search_hot_record_client(h, "护照", 1, 102);
+    assert_int_equal(tb_search_hot_top(h, 200, top, 4), 2);
+    assert_string_equal(top[0].text, "护照");
+    assert_int_equal(top[0].count, 2);
+    assert_string_equal(top[1].text, "刻章");
+    assert_int_equal(top[1].count, 1);
+    tb_search_hot_free(h);
+}
+
 typedef struct {
     const tb_search *s;
     int errors;
@@ -359,7 +376,7 @@ int main(void)
         cmocka_unit_test(pinyin_and_typos),  cmocka_unit_test(suggestions),
         cmocka_unit_test(advanced_query),    cmocka_unit_test(filters_and_facets),
         cmocka_unit_test(highlights),        cmocka_unit_test(incremental_update),
-        cmocka_unit_test(hot_searches),      cmocka_unit_test(concurrent_queries),
+        cmocka_unit_test(hot_searches), cmocka_unit_test(hot_searches_count_clients),      cmocka_unit_test(concurrent_queries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

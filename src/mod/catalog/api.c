@@ -1,5 +1,6 @@
 /* Routes of the catalog module: code lists, regions, matter search and the
- * matter guide. Reads come from the snapshot (cache.c). */
+ * matter guide, full-text search, suggestions, hot searches and synonym
+ * groups (handlers in search.c). Reads come from the snapshot (cache.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,19 @@ static const tb_route routes[] = {
     {"GET", "/api/v1/matters/{code}", get_matter, TB_AUTH_PUBLIC, NULL, 0, "catalog", "办事指南"},
     {"POST", "/api/v1/matters/{code}/form/validate", post_form_validate, TB_AUTH_PUBLIC, NULL, TB_R_JSON, "catalog",
      "表单校验（与提交时同一规则）"},
+    /* search.c */
+    {"GET", "/api/v1/search", catalog_get_search, TB_AUTH_PUBLIC, NULL, 0, "catalog",
+     "全文检索：高亮、分面筛选、高级检索（全部包含/包含任意/不包含、-词排除）、拼音与纠错"},
+    {"GET", "/api/v1/search/suggest", catalog_get_suggest, TB_AUTH_PUBLIC, NULL, 0, "catalog",
+     "输入提示（前缀、拼音、首字母）"},
+    {"GET", "/api/v1/search/hot", catalog_get_search_hot, TB_AUTH_PUBLIC, NULL, 0, "catalog",
+     "热门搜索（近24小时，至少3个不同访问者搜索过）"},
+    {"GET", "/api/v1/admin/search/synonyms", catalog_get_synonyms, TB_AUTH_STAFF, "search.synonym.write", 0,
+     "catalog", "搜索同义词组列表（含内置词组）"},
+    {"POST", "/api/v1/admin/search/synonyms", catalog_post_synonym, TB_AUTH_STAFF, "search.synonym.write", TB_R_JSON,
+     "catalog", "新增搜索同义词组"},
+    {"DELETE", "/api/v1/admin/search/synonyms/{id}", catalog_delete_synonym, TB_AUTH_STAFF, "search.synonym.write", 0,
+     "catalog", "删除搜索同义词组"},
 };
 
 void catalog_register(void) { tb_router_add(routes, sizeof routes / sizeof routes[0]); }

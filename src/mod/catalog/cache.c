@@ -1,8 +1,10 @@
 /* The catalog snapshot: published matters with their guide and summary as
  * ready JSON bytes, the search index, regions and code lists. One snapshot
  * is current; each server thread holds a reference to the one it uses, and
- * swaps when the database's catalog epoch moves (checked at most once a
- * second), so reads never parse or serialise matters. */
+ * swaps when the database's catalog or search epoch moves (checked at most
+ * once a second), so reads never parse or serialise matters. The search
+ * index is built here too: fields and facets of each matter, the built-in
+ * synonyms plus the staff's groups (table search_synonyms). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,21 +49,111 @@ static char *dump(const json_t *j, size_t *len)
     return s;
 }
 
-static void index_matter(tb_search *idx, int doc, const json_t *g)
+const char *const catalog_facet_names[FACET_COUNT] = {"police", "theme", "online", "object",
+                                                      "department", "region", "channel", "appointment"};
+
+/* Fields as the relevance suite measures them (tests/search/corpus.c). */
+enum { F_NAME, F_SHORT, F_KEYWORDS, F_BODY };
+
+static void declare_fields(tb_search *idx)
+{
+    tb_search_field(idx, "name", 4.0, TB_FIELD_PINYIN | TB_FIELD_SUGGEST);
+    tb_search_field(idx, "short_name", 3.0, TB_FIELD_PINYIN | TB_FIELD_SUGGEST);
+    tb_search_field(idx, "keywords", 1.5, 0);
+    tb_search_field(idx, "body", 0.5, 0);
+    for (int f = 0; f < FACET_COUNT; f++)
+        tb_search_facet(idx, catalog_facet_names[f]);
+}
+
+/* A listed code covers itself and its descendants (GB/T 2260 structure). */
+static bool covers(const char *listed, const char *region)
+{
+    if (!strcmp(listed, region))
+        return true;
+    if (!strcmp(listed + 2, "0000"))
+        return !strncmp(listed, region, 2);
+    if (!strcmp(listed + 4, "00"))
+        return !strncmp(listed, region, 4);
+    return false;
+}
+
+static void index_matter(catalog_snapshot *s, int doc, const json_t *g)
+{
+    tb_search *idx = s->index;
+    size_t i;
+    json_t *v;
+    tb_search_text(idx, doc, F_NAME, tb_json_str(g, "name"));
+    tb_search_text(idx, doc, F_SHORT, tb_json_str(g, "short_name"));
+    tb_search_text(idx, doc, F_KEYWORDS, tb_json_str(g, "police_category_name"));
+    tb_search_text(idx, doc, F_KEYWORDS, tb_json_str(g, "theme_name"));
+    tb_search_text(idx, doc, F_KEYWORDS, tb_json_str(g, "result_name"));
+    json_array_foreach(json_object_get(g, "materials"), i, v) tb_search_text(idx, doc, F_KEYWORDS, tb_json_str(v, "name"));
+    tb_search_text(idx, doc, F_BODY, tb_json_str(g, "conditions"));
+    json_array_foreach(json_object_get(g, "faq"), i, v) {
+        tb_search_text(idx, doc, F_BODY, tb_json_str(v, "q"));
+        tb_search_text(idx, doc, F_BODY, tb_json_str(v, "a"));
+    }
+    tb_search_keyword(idx, doc, FACET_POLICE, tb_json_str(g, "police_category"));
+    tb_search_keyword(idx, doc, FACET_THEME, tb_json_str(g, "theme"));
+    tb_search_keyword(idx, doc, FACET_ONLINE, tb_json_str(g, "online_level"));
+    tb_search_keyword(idx, doc, FACET_DEPARTMENT, tb_json_str(g, "implementer"));
+    tb_search_keyword(idx, doc, FACET_APPOINTMENT, json_is_true(json_object_get(g, "appointment")) ? "true" : "false");
+    json_array_foreach(json_object_get(g, "service_objects"), i, v) {
+        char code[24];
+        if (json_is_integer(v)) {
+            snprintf(code, sizeof code, "%lld", (long long)json_integer_value(v));
+            tb_search_keyword(idx, doc, FACET_OBJECT, code);
+        }
+    }
+    json_array_foreach(json_object_get(g, "channels"), i, v) tb_search_keyword(idx, doc, FACET_CHANNEL, json_string_value(v));
+    json_array_foreach(json_object_get(g, "regions"), i, v) {
+        const char *listed = json_string_value(v);
+        if (!listed || strlen(listed) != 6)
+            continue;
+        tb_search_keyword(idx, doc, FACET_REGION, listed);
+        for (int k = 0; k < s->nregions; k++)
+            if (covers(listed, s->regions[k].code))
+                tb_search_keyword(idx, doc, FACET_REGION, s->regions[k].code);
+    }
+}
+
+char *catalog_synonym_rule(const char *words, const char *targets)
+{
+    size_t n = strlen(words) + strlen(targets) + 8;
+    char *rule = malloc(n);
+    if (rule)
+        snprintf(rule, n, *targets ? "%s => %s" : "%s", words, targets);
+    return rule;
+}
+
+/* Staff groups on top of the built-in synonyms; a row the engine refuses
+ * (it was checked when added) is skipped, not the whole list. */
+static void load_synonyms(tb_search *idx, const json_t *rows)
 {
     size_t i;
     json_t *v;
-    tb_search_add(idx, doc, tb_json_str(g, "name"), 4);
-    tb_search_add(idx, doc, tb_json_str(g, "short_name"), 3);
-    tb_search_add(idx, doc, tb_json_str(g, "police_category_name"), 1);
-    tb_search_add(idx, doc, tb_json_str(g, "theme_name"), 1);
-    tb_search_add(idx, doc, tb_json_str(g, "conditions"), 0.5);
-    tb_search_add(idx, doc, tb_json_str(g, "result_name"), 1);
-    json_array_foreach(json_object_get(g, "materials"), i, v) tb_search_add(idx, doc, tb_json_str(v, "name"), 0.5);
-    json_array_foreach(json_object_get(g, "faq"), i, v) {
-        tb_search_add(idx, doc, tb_json_str(v, "q"), 0.5);
-        tb_search_add(idx, doc, tb_json_str(v, "a"), 0.25);
+    json_array_foreach(rows, i, v) {
+        char *rule = catalog_synonym_rule(tb_json_str(v, "words"), tb_json_str(v, "targets"));
+        if (!rule || tb_search_synonyms_load(idx, rule) < 0)
+            tb_warn("catalog: synonym group %lld is malformed, skipped", (long long)tb_json_int(v, "id", 0));
+        free(rule);
     }
+}
+
+int catalog_region_chain(const catalog_snapshot *s, const char *code, const char *out[4])
+{
+    int n = 0;
+    while (code && n < 4) {
+        const catalog_region *found = NULL;
+        for (int i = 0; i < s->nregions && !found; i++)
+            if (!strcmp(s->regions[i].code, code))
+                found = &s->regions[i];
+        if (!found)
+            break;
+        out[n++] = found->code;
+        code = found->parent;
+    }
+    return n;
 }
 
 static void fill_matter(catalog_matter *m, json_t *g, int hot, int sort)
@@ -149,14 +241,17 @@ static json_t *build_meta(json_t *rows)
 
 static catalog_snapshot *build(tb_db *db)
 {
-    int64_t epoch;
-    json_t *all = store_load_all(db, &epoch);
+    int64_t epoch, search_epoch;
+    json_t *all = store_load_all(db, &epoch, &search_epoch);
     if (!all)
         return NULL;
     catalog_snapshot *s = calloc(1, sizeof *s);
     json_t *matters = json_object_get(all, "matters");
     s->matters = calloc(json_array_size(matters) + 1, sizeof *s->matters);
+    build_regions(s, json_object_get(all, "regions"));
     s->index = tb_search_new((int)json_array_size(matters));
+    declare_fields(s->index);
+    load_synonyms(s->index, json_object_get(all, "synonyms"));
     size_t i;
     json_t *row;
     json_array_foreach(matters, i, row) {
@@ -172,14 +267,14 @@ static catalog_snapshot *build(tb_db *db)
         m->guide_bytes = text;
         m->guide_len = strlen(text);
         fill_matter(m, g, (int)tb_json_int(row, "hot", 0), (int)tb_json_int(row, "sort", 0));
-        index_matter(s->index, s->nmatters, g);
+        index_matter(s, s->nmatters, g);
         s->nmatters++;
     }
     tb_search_build(s->index);
-    build_regions(s, json_object_get(all, "regions"));
     s->meta = build_meta(json_object_get(all, "meta"));
     s->keep = all;
     s->epoch = epoch;
+    s->search_epoch = search_epoch;
     atomic_store(&s->refs, 1);
     return s;
 }
@@ -191,9 +286,10 @@ static catalog_snapshot *refresh(tb_db *db)
     /* one thread per second asks the database; the others read the pointer */
     if (current && (atomic_load(&last_check) == now || atomic_exchange(&last_check, now) == now))
         return current;
-    int64_t epoch = store_epoch(db);
+    int64_t epoch = store_epoch(db), search_epoch = store_search_epoch(db);
     pthread_mutex_lock(&lock);
-    if (!current || (epoch >= 0 && epoch != current->epoch)) {
+    if (!current || (epoch >= 0 && epoch != current->epoch) ||
+        (search_epoch >= 0 && search_epoch != current->search_epoch)) {
         catalog_snapshot *fresh = build(db);
         if (fresh) {
             release(current);
@@ -204,6 +300,8 @@ static catalog_snapshot *refresh(tb_db *db)
     pthread_mutex_unlock(&lock);
     return current;
 }
+
+void catalog_snapshot_invalidate(void) { atomic_store(&last_check, 0); }
 
 catalog_snapshot *catalog_snapshot_get(tb_req *r)
 {

@@ -8,6 +8,12 @@
 #include "mod/catalog/catalog_internal.h"
 
 static const char SQL_EPOCH[] = "SELECT epoch FROM cache_epochs WHERE name = 'catalog'";
+static const char SQL_EPOCH_SEARCH[] = "SELECT epoch FROM cache_epochs WHERE name = 'search'";
+static const char SQL_BUMP_SEARCH[] = "UPDATE cache_epochs SET epoch = epoch + 1 WHERE name = 'search'";
+static const char SQL_SYNONYMS[] = "SELECT id, words, targets, created_by, created_at FROM search_synonyms ORDER BY id";
+static const char SQL_SYNONYM_ADD[] = "INSERT INTO search_synonyms(words, targets, created_by, created_at) "
+                                      "VALUES (?, ?, ?, ?) RETURNING id";
+static const char SQL_SYNONYM_DELETE[] = "DELETE FROM search_synonyms WHERE id = ?";
 static const char SQL_BUMP[] = "UPDATE cache_epochs SET epoch = epoch + 1 WHERE name = 'catalog'";
 static const char SQL_MATTERS[] = "SELECT guide, hot, sort, status FROM matters WHERE status = 'published' "
                                   "ORDER BY sort, id";
@@ -43,6 +49,53 @@ int64_t store_epoch(tb_db *db)
 }
 
 int catalog_bump_epoch(tb_db *db) { return tb_db_exec(db, SQL_BUMP, NULL) == 1 ? 0 : -1; }
+
+int64_t store_search_epoch(tb_db *db)
+{
+    tb_stmt *st = tb_db_query(db, SQL_EPOCH_SEARCH, NULL);
+    if (!st || tb_stmt_step(st) != TB_ROW)
+        return -1;
+    int64_t e = tb_stmt_int(st, 0);
+    tb_stmt_done(st);
+    return e;
+}
+
+json_t *store_synonyms(tb_db *db)
+{
+    tb_stmt *st = tb_db_query(db, SQL_SYNONYMS, NULL);
+    if (!st)
+        return NULL;
+    json_t *out = json_array();
+    int rc;
+    while ((rc = tb_stmt_step(st)) == TB_ROW)
+        json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)tb_stmt_int(st, 0),
+                                             "words", tb_stmt_text(st, 1), "targets", tb_stmt_text(st, 2),
+                                             "created_by", tb_stmt_text(st, 3), "created_at",
+                                             (json_int_t)tb_stmt_int(st, 4)));
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+int64_t store_synonym_add(tb_db *db, const char *words, const char *targets, const char *actor)
+{
+    tb_stmt *st = tb_db_query(db, SQL_SYNONYM_ADD, "ttti", words, targets, actor, tb_now());
+    int64_t id = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : -1;
+    tb_stmt_done(st);
+    if (id > 0 && tb_db_exec(db, SQL_BUMP_SEARCH, NULL) != 1)
+        return -1;
+    return id;
+}
+
+int store_synonym_delete(tb_db *db, int64_t id)
+{
+    long n = tb_db_exec(db, SQL_SYNONYM_DELETE, "i", id);
+    if (n <= 0)
+        return n < 0 ? -1 : 1;
+    return tb_db_exec(db, SQL_BUMP_SEARCH, NULL) == 1 ? 0 : -1;
+}
 
 static json_t *load_matters(tb_db *db)
 {
@@ -90,21 +143,24 @@ static json_t *load_rows(tb_db *db, const char *sql, int ncols, const char *cons
     return out;
 }
 
-json_t *store_load_all(tb_db *db, int64_t *epoch)
+json_t *store_load_all(tb_db *db, int64_t *epoch, int64_t *search_epoch)
 {
     static const char *const region_cols[] = {"code", "name", "level", "parent"};
     static const char *const meta_cols[] = {"kind", "code", "name"};
     *epoch = store_epoch(db);
+    *search_epoch = store_search_epoch(db);
     json_t *m = load_matters(db);
     json_t *reg = load_rows(db, SQL_REGIONS, 4, region_cols, "ttit");
     json_t *meta = load_rows(db, SQL_META, 3, meta_cols, "ttt");
-    if (*epoch < 0 || !m || !reg || !meta) {
+    json_t *syn = store_synonyms(db);
+    if (*epoch < 0 || *search_epoch < 0 || !m || !reg || !meta || !syn) {
         json_decref(m);
         json_decref(reg);
         json_decref(meta);
+        json_decref(syn);
         return NULL;
     }
-    return json_pack("{s:o, s:o, s:o}", "matters", m, "regions", reg, "meta", meta);
+    return json_pack("{s:o, s:o, s:o, s:o}", "matters", m, "regions", reg, "meta", meta, "synonyms", syn);
 }
 
 /* ",a,b," lists for LIKE-free membership columns */

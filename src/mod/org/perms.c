@@ -18,6 +18,7 @@ static const org_perm perms[] = {
     {"work.flow.design", "设计与发布流程", "system"},
     {"work.matter.config", "配置事项（表单、流程绑定与发布）", "system"},
     {"hall.manage", "维护办事大厅、窗口、可预约事项与号源", "system"},
+    {"search.synonym.write", "维护搜索同义词", "system"},
     /* security administrator: roles, permissions, assignments, bans and unlocks */
     {"authz.role.read", "查看角色与权限", "security"},
     {"authz.role.write", "维护角色、权限与数据范围", "security"},
