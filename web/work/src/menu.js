@@ -18,6 +18,14 @@ export const menu = [
     { path: '/matters', title: '事项配置', perm: 'work.matter.config', testid: 'menu-matters' },
     { path: '/calendar', title: '节假日', perm: 'calendar.write', testid: 'menu-calendar' },
   ] },
+  { group: '大厅服务', items: [
+    { path: '/hall/window', title: '窗口叫号', perm: 'queue.call', testid: 'menu-hall-window' },
+    { path: '/kiosk', title: '取号机', perm: 'queue.kiosk', testid: 'menu-kiosk' },
+    { path: '/screen', title: '大厅叫号屏', perm: ['queue.call', 'queue.kiosk', 'hall.manage'], testid: 'menu-screen' },
+    { path: '/hall/bookings', title: '大厅预约', perm: 'booking.read', testid: 'menu-hall-bookings' },
+    { path: '/hall/blacklist', title: '预约黑名单', perm: 'booking.blacklist', testid: 'menu-blacklist' },
+    { path: '/hall/admin', title: '办事大厅', perm: 'hall.manage', testid: 'menu-halls' },
+  ] },
   { group: '安全审计', items: [
     { path: '/audit', title: '审计日志', perm: 'audit.read', testid: 'menu-audit' },
   ] },

@@ -9,6 +9,9 @@ for (const g of menu) for (const it of g.items) perms[it.path] = it.perm
 
 const routes = [
   { path: '/login', component: Login, meta: { public: true, title: '登录' } },
+  // full-screen hall pages outside the side-menu layout: the kiosk (signed in) and the hall screen (public)
+  { path: '/kiosk/:hallId?', component: () => import('./views/HallKiosk.vue'), meta: { title: '大厅取号机', perm: perms['/kiosk'] } },
+  { path: '/screen/:hallId?', component: () => import('./views/ScreenHall.vue'), meta: { public: true, title: '大厅叫号屏' } },
   {
     path: '/', component: Layout,
     children: [
@@ -23,6 +26,10 @@ const routes = [
       { path: 'flows', component: () => import('./views/FlowDesigner.vue'), meta: { title: '流程设计', perm: perms['/flows'] } },
       { path: 'matters', component: () => import('./views/Matters.vue'), meta: { title: '事项配置', perm: perms['/matters'] } },
       { path: 'calendar', component: () => import('./views/Calendar.vue'), meta: { title: '节假日', perm: perms['/calendar'] } },
+      { path: 'hall/window', component: () => import('./views/HallWindow.vue'), meta: { title: '窗口叫号', perm: perms['/hall/window'] } },
+      { path: 'hall/bookings', component: () => import('./views/HallBookings.vue'), meta: { title: '大厅预约', perm: perms['/hall/bookings'] } },
+      { path: 'hall/blacklist', component: () => import('./views/Blacklist.vue'), meta: { title: '预约黑名单', perm: perms['/hall/blacklist'] } },
+      { path: 'hall/admin', component: () => import('./views/HallAdmin.vue'), meta: { title: '办事大厅', perm: perms['/hall/admin'] } },
       { path: 'audit', component: () => import('./views/Audit.vue'), meta: { title: '审计日志', perm: perms['/audit'] } },
       { path: 'me', component: () => import('./views/Me.vue'), meta: { title: '个人中心' } },
       { path: ':rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
