@@ -68,6 +68,7 @@ int identity_citizen_get(tb_req *r, int64_t id, identity_citizen *out)
     out->id_number = reveal(r, c.id_number_enc);
     out->phone = reveal(r, c.phone_enc);
     out->uscc = c.uscc;
+    out->status = c.status;
     return 0;
 }
 

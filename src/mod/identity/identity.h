@@ -17,6 +17,7 @@ typedef struct {
     const char *id_number;   /* decrypted; NULL for legal persons */
     const char *phone;       /* decrypted */
     const char *uscc;        /* legal persons */
+    const char *status;      /* active | deregistered … */
 } identity_citizen;
 
 void identity_register(void);

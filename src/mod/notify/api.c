@@ -77,4 +77,8 @@ static const tb_route routes[] = {
      "沙箱短信发件箱（仅沙箱模式）"},
 };
 
-void notify_register(void) { tb_router_add(routes, sizeof routes / sizeof routes[0]); }
+void notify_register(void)
+{
+    tb_router_add(routes, sizeof routes / sizeof routes[0]);
+    notify_inbox_register();
+}
