@@ -12,13 +12,24 @@
 #      pgbench -n -c 32 -T 10 with one INSERT per transaction).
 #      Goal: >= 1,000 submissions/s on SQLite.
 #  (c) tongban RSS (VmRSS) idle and after (a).
+#  (g) booking attempts/s (POST /api/v1/bookings, bench/booking.lua) with 200
+#      connections, each attempt a different person booked by one of 40
+#      signed-in citizens for a family member, on SQLite and on PostgreSQL:
+#      one popular slot (quota 20: 20 bookings, the rest "slot full") and
+#      spread slots (a random open slot of a hall, quota raised to 100,000).
+#      Reference: GET /api/v1/halls/{id}/slots (the read path of the same
+#      page) on the same server with the same connections. The outcome is
+#      checked in the database afterwards (bench/booking_prepare.py check:
+#      counters equal rows, never over the quota). Goal: >= 2,000 attempts/s
+#      on SQLite. Alone: `bench/run.sh booking` (or BENCH_ONLY=booking).
 # Prints a Markdown table and writes it to bench/results/latest.md.
 #
 # Environment: TB_BIN (default build/tongban), BENCH_DURATION (default 10s),
 # BENCH_MATTER (matter code for (a)), BENCH_SQLITE_SYNC (synchronous mode of
 # the SQLite reference; default NORMAL, the server's default), BENCH_SKIP_PG=1,
 # BENCH_SKIP_FULL=1 (skip the extra SQLite run with sqlite_synchronous = full),
-# BENCH_KEEP=1 (keep the temp dir). Loopback only; the whole run takes about
+# BENCH_KEEP=1 (keep the temp dir), BENCH_ONLY=booking (only (g); same as the
+# argument `booking`), BENCH_BOOKING_CONNECTIONS (default 200). Loopback only; the whole run takes about
 # two minutes.
 set -euo pipefail
 
@@ -106,12 +117,150 @@ print(f"{float(rps.group(1)) if rps else 0:.0f} {ms:.2f} {non.group(1) if non el
 EOF
 }
 
+# ------------------------------------------------------------------ (g) booking attempts: functions
+BOOK_CONN=${BENCH_BOOKING_CONNECTIONS:-200}
+BOOK_THREADS=4
+BOOK_CITIZENS=40
+
+# wrk output of booking.lua -> "attempts_per_s p99_ms created full other first_error"
+booking_rate() {
+  "$PY" - "$1" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"BOOKING created=(\d+) full=(\d+) other=(\d+) duration_us=(\d+) p99_us=(\d+)", t)
+e = re.search(r"BOOKING first_error=(.*)", t)
+if not m:
+    print("0 nan 0 0 0 -"); sys.exit()
+c, f, o, d, p = map(int, m.groups())
+print(f"{(c + f + o) / (d / 1e6):.0f} {p / 1000:.2f} {c} {f} {o} {(e.group(1)[:120] if e else '-').replace(' ', '_')}")
+EOF
+}
+
+# booking_bench NAME DATABASE: a tongban of its own (booking_max_active large), both
+# scenarios, the reference, the checks. Sets the BK_<NAME>_* variables.
+booking_bench() {
+  local name=$1 db=$2 port url pid sc rate p99 created full other first chk hall matter rps rp99 non
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  TONGBAN_BOOKING_MAX_ACTIVE=1000000 start_tb "booking_$name" "$db" "$port"
+  pid=$TB_PID
+  for sc in popular spread; do
+    log "(g) booking, $name, $sc: preparing $BOOK_CITIZENS citizens"
+    "$PY" "$ROOT/bench/booking_prepare.py" prepare "$url" "$TB_BIN" "$sc" "$BOOK_CITIZENS" "$WORK/book_${sc}_$name.txt"
+    log "(g) booking, $name, $sc: wrk -t$BOOK_THREADS -c$BOOK_CONN -d$DUR"
+    TB_BENCH_BOOKING="$WORK/book_${sc}_$name.txt" TB_BENCH_THREADS=$BOOK_THREADS \
+      wrk -t$BOOK_THREADS -c"$BOOK_CONN" -d"$DUR" --latency -s "$ROOT/bench/booking.lua" "$url" \
+      >"$WORK/wrk_book_${sc}_$name.txt"
+    read -r rate p99 created full other first <<<"$(booking_rate "$WORK/wrk_book_${sc}_$name.txt")"
+    chk=$("$PY" "$ROOT/bench/booking_prepare.py" check "$url" "$db" "$sc" "$WORK/book_${sc}_$name.txt" \
+      "$WORK/wrk_book_${sc}_$name.txt" 2>&1 | tail -n 1 || true)
+    log "(g) $name $sc: $rate attempts/s, $created booked, $full full, $other other; $chk"
+    printf -v "BK_${name}_${sc}" '%s' "$rate|$p99|$created|$full|$other|$first|$chk"
+  done
+  read -r hall matter < <(awk -F'\t' '$1 == "H" {print $2, $3; exit}' "$WORK/book_spread_$name.txt")
+  log "(g) booking, $name: reference GET /api/v1/halls/$hall/slots"
+  wrk -t$BOOK_THREADS -c"$BOOK_CONN" -d2s "$url/api/v1/halls/$hall/slots?matter=$matter" >/dev/null
+  wrk -t$BOOK_THREADS -c"$BOOK_CONN" -d"$DUR" --latency "$url/api/v1/halls/$hall/slots?matter=$matter" \
+    >"$WORK/wrk_book_ref_$name.txt"
+  read -r rps rp99 non <<<"$(parse_wrk "$WORK/wrk_book_ref_$name.txt")"
+  printf -v "BK_${name}_ref" '%s' "$rps|$rp99|$non"
+  stop_pid "$pid"
+}
+
+# a fresh database for the booking run in the cluster of the URL given
+booking_pg_db() {
+  PGOPTIONS='-c client_min_messages=warning' /usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1 "$1" \
+    -c "DROP DATABASE IF EXISTS tongban_booking" -c "CREATE DATABASE tongban_booking" >&2
+  echo "${1%/*}/tongban_booking"
+}
+
+BK_RAN=""
+booking_run() {
+  log "(g) booking attempts on SQLite"
+  booking_bench sqlite "$WORK/booking_sqlite/tongban.db"
+  BK_RAN="sqlite"
+  if [ -z "${REF_SQ:-}" ]; then
+    log "(g) reference for the write path: single-row INSERT loop on SQLite (WAL, synchronous=$SQLITE_SYNC)"
+    gcc -O2 -o "$WORK/ref_sqlite_insert" "$ROOT/bench/ref_sqlite_insert.c" -lsqlite3
+    "$WORK/ref_sqlite_insert" "$WORK/booking_sqlite/ref.db" "$DUR_S" "$SQLITE_SYNC" >"$WORK/ref_sqlite_booking.txt"
+    REF_SQ=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$WORK/ref_sqlite_booking.txt" | awk '{printf "%.0f", $1}')
+  fi
+  if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+    if [ -z "${PG_URL:-}" ]; then
+      log "(g) starting a throwaway PostgreSQL 15"
+      PGDIR="$WORK/pg"
+      PG_URL=$("$ROOT/scripts/pg.sh" start "$PGDIR" "$(free_port)")
+    fi
+    log "(g) booking attempts on PostgreSQL"
+    booking_bench pg "$(booking_pg_db "$PG_URL")"
+    BK_RAN="sqlite pg"
+  fi
+}
+
+# Markdown rows of (g)
+booking_rows() {
+  local eng label sc v what rate p99 created full other first chk ref rps rp99 non goal
+  for eng in $BK_RAN; do
+    label=SQLite; [ "$eng" = pg ] && label="PostgreSQL 15"
+    ref="BK_${eng}_ref"; IFS='|' read -r rps rp99 non <<<"${!ref}"
+    for sc in popular spread; do
+      v="BK_${eng}_${sc}"
+      IFS='|' read -r rate p99 created full other first chk <<<"${!v}"
+      goal=""; [ "$eng" = sqlite ] && goal="≥ 2,000/s: $(verdict "$rate" 2000)"
+      if [ "$sc" = popular ]; then what="one popular slot (quota 20)"; else what="spread slots (quota 100,000)"; fi
+      local insref="" insratio=""
+      if [ "$eng" = sqlite ] && [ "$sc" = spread ] && [ -n "${REF_SQ:-}" ]; then
+        insref="; single-row INSERT loop, WAL, synchronous=$SQLITE_SYNC: $REF_SQ/s"
+        insratio=" (INSERT loop: $(ratio "$rate" "$REF_SQ"))"
+      fi
+      echo "| (g) booking attempts/s, $label, $what, $BOOK_CONN connections, $DUR | $rate (p99 $p99 ms; 201: $created, slot full: $full, other: $other; ${chk:-no check}) | GET \`/api/v1/halls/{id}/slots\`, same server and connections: $rps req/s (p99 $rp99 ms)$insref | $(ratio "$rate" "$rps")$insratio | $goal |"
+    done
+  done
+}
+
+booking_notes() {
+  local eng sc v rate p99 created full other first chk
+  for eng in $BK_RAN; do
+    for sc in popular spread; do
+      v="BK_${eng}_${sc}"
+      IFS='|' read -r rate p99 created full other first chk <<<"${!v}"
+      [ "$first" != "-" ] && echo "First answer other than 201 / slot full in (g) $eng $sc: \`${first//_/ }\`"
+      case "$chk" in "CHECK ok"*) ;; *) echo "**(g) $eng $sc: outcome check failed: ${chk:-not run}**" ;; esac
+    done
+  done
+  true
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "–" }'; }
+verdict() { awk -v v="$1" -v g="$2" 'BEGIN { if (v != "" && v + 0 >= g + 0) print "met"; else print "**not met**" }'; }
+
 CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 NCPU=$(nproc)
 VERSION=$("$TB_BIN" version 2>/dev/null | head -n1 || echo "?")
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
 DATE=$(TZ=Asia/Shanghai date '+%Y-%m-%d %H:%M %z')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ------------------------------------------------------------------ (g) alone
+if [ "${BENCH_ONLY:-${1:-all}}" = booking ]; then
+  booking_run
+  OUT="$ROOT/bench/results/booking.md"
+  mkdir -p "$ROOT/bench/results"
+  {
+    echo "## Tongban booking benchmark — $DATE"
+    echo
+    echo "Machine: $CPU, $NCPU cores. tongban: ${VERSION} (commit $COMMIT). Loopback only, load generator on the same machine."
+    echo "Load average before the run: $LOAD0."
+    echo
+    echo "| benchmark | tongban | reference | ratio tongban/reference | goal |"
+    echo "|---|---|---|---|---|"
+    booking_rows
+    echo
+    booking_notes
+  } >"$OUT"
+  cat "$OUT"
+  exit 0
+fi
 
 # ------------------------------------------------------------------ (a) + (c)
 log "(a) starting tongban on SQLite"
@@ -246,6 +395,9 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; t
   REF_PG=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.txt" | head -n1 | awk '{printf "%.0f", $1}')
 fi
 
+# ------------------------------------------------------------------ (g) booking attempts
+booking_run
+
 # ------------------------------------------------------------------ (e) (f) in-process engines
 BUILD_DIR=$(dirname "$TB_BIN")
 FLOW_LINE="not built"; SEARCH_LINE="not built"
@@ -259,9 +411,7 @@ if [ -x "$BUILD_DIR/src/search/search_bench" ]; then
 fi
 
 # ------------------------------------------------------------------ report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "–" }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
-verdict() { awk -v v="$1" -v g="$2" 'BEGIN { if (v != "" && v + 0 >= g + 0) print "met"; else print "**not met**" }'; }
 
 R_A=$(ratio "$TB_RPS" "$NG_RPS")
 R_SQ=$(ratio "$SUB_SQ" "$REF_SQ")
@@ -294,6 +444,7 @@ mkdir -p "$ROOT/bench/results"
   fi
   echo "| (c) tongban RSS idle (after start + seed) | $(mb "$RSS_IDLE") | | | |"
   echo "| (c) tongban RSS after (a) | $(mb "$RSS_AFTER") | | | |"
+  booking_rows
   echo
   echo "(e) flow engine, in-process: $FLOW_LINE"
   echo
@@ -308,6 +459,7 @@ mkdir -p "$ROOT/bench/results"
   [ "$SUB_SQ_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite: \`${SUB_SQ_FIRST//_/ }\`"
   [ "$SUB_FULL_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite (full): \`${SUB_FULL_FIRST//_/ }\`"
   [ "$SUB_PG_FIRST" != "-" ] && echo "First non-201 submission answer on PostgreSQL: \`${SUB_PG_FIRST//_/ }\`"
+  booking_notes
   true
 } >"$OUT"
 cat "$OUT"

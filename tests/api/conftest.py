@@ -386,6 +386,53 @@ def next_totp(base, login):
         time.sleep(max(0.5, (step - 1) * 30 - time.time() + 3.5))
 
 
+def _sql_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _sql_inline(statement, params):
+    """`?` placeholders (outside quoted strings) replaced by SQL literals, for psql."""
+    out, it, quote = [], iter(params), None
+    for ch in statement:
+        if quote:
+            quote = None if ch == quote else quote
+            out.append(ch)
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            try:
+                out.append(_sql_literal(next(it)))
+            except StopIteration:
+                raise ValueError(f"too few parameters for {statement!r}")
+        else:
+            out.append(ch)
+    if next(it, _sql_inline) is not _sql_inline:
+        raise ValueError(f"too many parameters for {statement!r}")
+    return "".join(out)
+
+
+def pg_scratch_database(name):
+    """The URL of a database `name` in the TB_TEST_PG cluster, created empty
+    (dropped first if it exists): for a second server in the same test run."""
+    assert TB_TEST_PG, "pg_scratch_database needs TB_TEST_PG"
+    assert re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", name), name
+    m = re.match(r"^(postgres(?:ql)?://[^/]+)/([^?]*)(\?.*)?$", TB_TEST_PG)
+    assert m, f"cannot parse TB_TEST_PG {TB_TEST_PG!r}"
+    for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+        p = subprocess.run([psql_bin(), "-X", "-q", "-v", "ON_ERROR_STOP=1", TB_TEST_PG, "-c", sql],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError(f"{sql}: {p.stderr}")
+    return f"{m.group(1)}/{name}{m.group(3) or ''}"
+
+
 def regions_file():
     for p in (os.path.join(os.path.dirname(os.path.abspath(TB_BIN)), "regions.json"),
               os.path.join(REPO, "build", "regions.json")):
@@ -509,6 +556,33 @@ class Server:
 
     def pid(self):
         return self.proc.pid
+
+    def sql(self, statement, params=()):
+        """Run one SQL statement on this server's database, outside the server
+        (e.g. to move a row in time). Placeholders are `?` on both engines.
+        Returns the rows as tuples: SQLite values as stored; PostgreSQL values
+        as text, integers as int, NULL as None."""
+        if self.engine == "sqlite":
+            import sqlite3
+            db = sqlite3.connect(self.database, timeout=30)
+            try:
+                rows = [tuple(row) for row in db.execute(statement, tuple(params))]
+                db.commit()
+                return rows
+            finally:
+                db.close()
+        text = _sql_inline(statement, params)
+        p = subprocess.run([psql_bin(), "-X", "-q", "-At", "-F", "\x1f", "-P", "null=\x1e", "-v", "ON_ERROR_STOP=1",
+                            self.database, "-c", text], capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError(f"psql failed on {text!r}: {p.stderr}")
+        rows = []
+        for line in p.stdout.splitlines():
+            vals = []
+            for v in line.split("\x1f"):
+                vals.append(None if v == "\x1e" else int(v) if re.fullmatch(r"-?\d{1,18}", v) else v)
+            rows.append(tuple(vals))
+        return rows
 
 
 _SERVER = None
