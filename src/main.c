@@ -11,10 +11,12 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "mod/booking/booking.h"
+#include "mod/evaluation/evaluation.h"
 #include "mod/catalog/catalog.h"
 #include "mod/identity/identity.h"
 #include "mod/audit/audit.h"
 #include "mod/modules.h"
+#include "mod/notify/notify_internal.h"
 #include "mod/org/org.h"
 #include "mod/work/work.h"
 #include "rules/rules.h"
@@ -106,6 +108,10 @@ static int cmd_serve(int argc, char **argv)
         tb_warn("work: the deadline scheduler could not start");
     if (booking_sweep_start() != 0)
         tb_warn("booking: the no-show sweep could not start");
+    if (evaluation_sweep_start() != 0)
+        tb_warn("evaluation: the default-rating sweep could not start");
+    if (notify_worker_start() != 0)
+        tb_warn("notify: the message delivery worker could not start");
     return tb_server_run() == 0 ? 0 : 1;
 }
 

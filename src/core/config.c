@@ -27,6 +27,11 @@ static const struct key {
     I(login_lock_minutes), I(progress_per_minute), I(sms_per_ip_hour), I(upload_max_mb), I(body_max_kb), I(rule_timeout_ms),
     I(booking_cutoff_minutes), I(booking_max_active), I(booking_noshow_limit), I(booking_blacklist_days),
     I(queue_skip_return_minutes), I(booking_sweep_seconds),
+    I(evaluation_default_days), I(evaluation_rectify_days), I(evaluation_sweep_seconds), S(queue_booked_insert), I(elevate_minutes),
+    S(sms_http_url), S(sms_http_secret), S(sms_fallback_provider), S(sms_http2_url), S(sms_http2_secret),
+    S(smtp_url), S(smtp_from), S(smtp_user), S(smtp_password), I(notify_max_attempts), I(notify_backoff_seconds),
+    I(notify_breaker_failures), I(notify_breaker_seconds), I(notify_worker_ms), I(notify_timeout_seconds),
+    I(notify_lease_seconds),
 };
 
 void tb_config_defaults(tb_config *c)
@@ -57,7 +62,21 @@ void tb_config_defaults(tb_config *c)
     c->booking_noshow_limit = 3;
     c->booking_blacklist_days = 90;
     c->queue_skip_return_minutes = 30;
+    strcpy(c->queue_booked_insert, "end3");
     c->booking_sweep_seconds = 60;
+    c->evaluation_default_days = 7;
+    c->evaluation_rectify_days = 15;
+    c->evaluation_sweep_seconds = 10;
+    strcpy(c->sms_fallback_provider, "none");
+    strcpy(c->smtp_from, "noreply@tongban.local");
+    c->notify_max_attempts = 6;
+    c->notify_backoff_seconds = 30;
+    c->notify_breaker_failures = 5;
+    c->notify_breaker_seconds = 60;
+    c->notify_worker_ms = 500;
+    c->notify_timeout_seconds = 10;
+    c->notify_lease_seconds = 60;
+    c->elevate_minutes = 10;
 }
 
 static int parse_int(const char *v, int *out)

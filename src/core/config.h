@@ -36,7 +36,29 @@ typedef struct {
     int booking_noshow_limit;      /* no-shows that put an ID number on the blacklist */
     int booking_blacklist_days;
     int queue_skip_return_minutes; /* a skipped number may come back within N minutes, once */
+    char queue_booked_insert[16];  /* end3: three places ahead of the end; front3: behind the first three */
     int booking_sweep_seconds;     /* how often the no-show sweep runs */
+    int evaluation_default_days;   /* unrated after N natural days -> 基本满意 (default channel) */
+    int evaluation_rectify_days;   /* a verified bad rating is rectified within N natural days */
+    int evaluation_sweep_seconds;  /* how often the default-rating sweep runs */
+    /* message delivery (src/mod/notify/deliver.c, providers.c) */
+    char sms_http_url[512];        /* sms_provider = http: the provider's endpoint */
+    char sms_http_secret[256];     /* HMAC-SM3 key of the request signature */
+    char sms_fallback_provider[32]; /* none | sandbox | http2 */
+    char sms_http2_url[512];
+    char sms_http2_secret[256];
+    char smtp_url[512];            /* smtp://host:port or smtps://host:port; empty: e-mail to the sandbox */
+    char smtp_from[256];
+    char smtp_user[256];
+    char smtp_password[256];
+    int notify_max_attempts;       /* attempts before a message is dead */
+    int notify_backoff_seconds;    /* first retry delay, doubling, at most one hour */
+    int notify_breaker_failures;   /* consecutive failures that open a provider's breaker */
+    int notify_breaker_seconds;    /* how long an open breaker skips the provider */
+    int notify_worker_ms;          /* poll interval of the delivery worker */
+    int notify_timeout_seconds;    /* one provider request */
+    int notify_lease_seconds;      /* a claimed message is retaken by any node after this */
+    int elevate_minutes;           /* SMS second factor: how long the elevated window stays open */
 } tb_config;
 
 /* path may be NULL: then $TONGBAN_CONFIG, then ./tongban.ini if present.

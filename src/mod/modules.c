@@ -1,6 +1,7 @@
 /* The list of domain modules: registration of their routes and their
  * start-up checks, in one place. */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/config.h"
 #include "http/http.h"
@@ -9,6 +10,8 @@
 #include "mod/calendar/calendar.h"
 #include "mod/cases/cases.h"
 #include "mod/catalog/catalog.h"
+#include "mod/evaluation/evaluation.h"
+#include "mod/feedback/feedback.h"
 #include "mod/identity/identity.h"
 #include "mod/modules.h"
 #include "mod/notify/notify.h"
@@ -32,12 +35,18 @@ void tb_modules_register(void)
     org_register();
     work_register();
     booking_register();
+    evaluation_register();
+    feedback_register();
 }
 
 int tb_modules_check(char *err, size_t errlen)
 {
     if (cases_serial_rule_ok(tb_cfg.serial_rule) != 0) {
         snprintf(err, errlen, "办件编号规则无效: %s（需包含且仅包含一个 {seq:N}）", tb_cfg.serial_rule);
+        return -1;
+    }
+    if (strcmp(tb_cfg.queue_booked_insert, "end3") && strcmp(tb_cfg.queue_booked_insert, "front3")) {
+        snprintf(err, errlen, "queue_booked_insert 只能是 end3 或 front3: %s", tb_cfg.queue_booked_insert);
         return -1;
     }
     return notify_init(err, errlen);

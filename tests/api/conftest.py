@@ -577,7 +577,10 @@ class Server:
         if p.returncode != 0:
             raise RuntimeError(f"psql failed on {text!r}: {p.stderr}")
         rows = []
-        for line in p.stdout.splitlines():
+        lines = p.stdout.split("\n")  # not splitlines(): it breaks at the NULL marker \x1e too
+        if lines and lines[-1] == "":
+            lines.pop()
+        for line in lines:
             vals = []
             for v in line.split("\x1f"):
                 vals.append(None if v == "\x1e" else int(v) if re.fullmatch(r"-?\d{1,18}", v) else v)

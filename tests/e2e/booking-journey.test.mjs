@@ -32,6 +32,7 @@ const ALLOWED_4XX = [
   { path: '/api/v1/me', status: 401 },
   { path: '/api/v1/staff/me', status: 401 },
   { path: '/api/v1/bookings', status: 409 },
+  { path: '/api/v1/bookings', status: 403 }, // 我的预约 asks for the SMS second factor first (ELEVATION_REQUIRED)
   { path: '/checkin', status: 400 },
   { path: '/tickets', status: 409 },
 ]
@@ -151,6 +152,24 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
     await tid(p, 'mfa-submit').click()
   }
 
+  // 我的预约 needs the SMS second factor (§1-1-3-7-4-10): the dialog opens, the code comes from the sandbox outbox
+  async function passElevation (p) {
+    await tid(p, 'elevate-dialog').waitFor()
+    const before = ((await api('/api/v1/sandbox/sms-outbox?phone=' + who.phone)).body.items || []).length
+    await tid(p, 'elevate-send').click()
+    let code = ''
+    for (let i = 0; i < 50 && !code; i++) {
+      const items = (await api('/api/v1/sandbox/sms-outbox?phone=' + who.phone)).body.items || []
+      const it = items.filter((x) => x.purpose === 'elevate').sort((a, b) => b.id - a.id)[0]
+      if (items.length > before && it) code = (/(?<!\d)(\d{6})(?!\d)/.exec(it.text) || [])[1] || ''
+      if (!code) await sleep(200)
+    }
+    assert.match(code, /^\d{6}$/, 'the elevation code reached the sandbox outbox')
+    await tid(p, 'elevate-code').fill(code)
+    await tid(p, 'elevate-dialog-ok').click()
+    await tid(p, 'elevate-dialog').waitFor({ state: 'detached' })
+  }
+
   // ---------- 1. the citizen signs in and opens the passport guide ----------
   const page = await newPage()
   await step('citizen logs in; the passport guide offers 预约办理', async () => {
@@ -231,6 +250,7 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
   await step('我的预约 lists it as 已预约', async () => {
     await tid(page, 'header-my-bookings').click()
     await page.waitForURL(/\/my\/bookings$/)
+    await passElevation(page)
     const row = page.locator(`[data-testid="booking-row"][data-code="${booking1}"]`)
     await row.waitFor()
     assert.match(await row.locator('[data-testid="booking-row-status"]').innerText(), /已预约/)

@@ -154,9 +154,9 @@ static void test_validity(void **state)
 }
 
 /* Simulates the line with the same positions the server computes. */
-static int place(int64_t *line, int n, int64_t max_pos)
+static int place(int64_t *line, int n, int64_t max_pos, bool front)
 {
-    int idx = bk_insert_index(n);
+    int idx = bk_insert_index(n, front);
     int64_t pos, prev = idx == n ? max_pos : idx > 0 ? line[idx - 1] : line[0] - 2 * BK_GAP;
     assert_true(bk_pos_between(prev, idx == n ? INT64_MAX : line[idx], &pos));
     memmove(line + idx + 1, line + idx, (size_t)(n - idx) * sizeof *line);
@@ -172,13 +172,22 @@ static void test_insert_three_ahead(void **state)
     int cases[][2] = {{0, 0}, {1, 1}, {2, 2}, {3, 0}, {10, 7}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         int n = cases[k][0];
-        assert_int_equal(bk_insert_index(n), cases[k][1]);
+        assert_int_equal(bk_insert_index(n, false), cases[k][1]);
         int64_t line[32];
         for (int i = 0; i < n; i++)
             line[i] = (int64_t)(i + 1) * BK_GAP;
-        int idx = place(line, n, n * BK_GAP);
+        int idx = place(line, n, n * BK_GAP, false);
         assert_int_equal(idx, cases[k][1]);
         assert_int_equal(n + 1 - idx - 1, n < 3 ? 0 : 3); /* numbers behind the booked one */
+    }
+    /* the other reading: behind the first three waiting */
+    int front[][2] = {{0, 0}, {1, 1}, {2, 2}, {3, 3}, {10, 3}};
+    for (size_t k = 0; k < sizeof front / sizeof front[0]; k++) {
+        int n = front[k][0];
+        int64_t line[32];
+        for (int i = 0; i < n; i++)
+            line[i] = (int64_t)(i + 1) * BK_GAP;
+        assert_int_equal(place(line, n, n * BK_GAP, true), front[k][1]);
     }
     /* repeated insertions narrow the gap until renumbering is needed */
     int64_t out;

@@ -2,12 +2,13 @@
 -- persistent send queue with its delivery log, in-app inboxes, and each
 -- citizen's notification preferences.
 
--- Business systems that send through the platform. key_digest is the keyed
--- digest of the application's secret (shown once); templates: ",code,…,".
+-- Business systems that send through the platform. key_enc is the
+-- application's signing secret, SM4-encrypted (shown once when issued; the
+-- server needs it to check request signatures); templates: ",code,…,".
 CREATE TABLE msg_apps (
     code         TEXT PRIMARY KEY,
     name         TEXT NOT NULL,
-    key_digest   TEXT NOT NULL,
+    key_enc      TEXT NOT NULL,
     templates    TEXT NOT NULL DEFAULT '',
     callback_url TEXT,
     per_minute   INTEGER NOT NULL DEFAULT 600,

@@ -18,7 +18,7 @@ typedef struct {
     tb_req *r;
     const bk_hall *h;
     const char *matter, *matter_name, *phone;
-    int64_t quota;
+    int64_t quota, booked; /* booked: places taken when checked, -1 no row yet */
     int32_t day;
     int start;
     bk_booking b;      /* the new booking, or the one being changed */
@@ -77,7 +77,8 @@ static int check_slot(book_ctx *c, int64_t hall_id, const char *day, const char 
         return refuse(r, TB_E_BOOKING_SLOT_INVALID, "start", NULL);
     if (calendar_day_start(c->day) + c->start * 60 - (int64_t)tb_cfg.booking_cutoff_minutes * 60 <= tb_now())
         return refuse(r, TB_E_BOOKING_CUTOFF_PASSED, "start", "该时段已停止预约");
-    if (bk_store_slot_booked(r, h->id, c->matter, c->day, c->start) >= c->quota)
+    c->booked = bk_store_slot_booked(r, h->id, c->matter, c->day, c->start);
+    if (c->booked >= c->quota)
         return refuse(r, TB_E_BOOKING_SLOT_FULL, "start", NULL); /* a full slot costs no write */
     return 0;
 }
@@ -173,7 +174,7 @@ static const char *slot_text(tb_req *r, const bk_booking *b)
 static int book_tx(tb_db *db, void *arg)
 {
     book_ctx *c = arg;
-    int took = bk_store_slot_take(db, c->h->id, c->matter, c->day, c->start, c->quota);
+    int took = bk_store_slot_take(db, c->h->id, c->matter, c->day, c->start, c->quota, c->booked < 0);
     if (took <= 0)
         return took < 0 ? -1 : (c->outcome = TB_E_BOOKING_SLOT_FULL, 1);
     int64_t id = bk_store_booking_insert(db, &c->b);
@@ -205,12 +206,13 @@ static void tx_failed(tb_req *r, book_ctx *c, int rc)
         tb_reply_err(r, TB_E_INTERNAL, NULL);
 }
 
-static void reply_booking(tb_req *r, int status, const bk_booking *b, const char *message)
+/* fresh: b is exactly what was just inserted (no need to read it back) */
+static void reply_booking(tb_req *r, int status, const bk_booking *b, const char *message, bool fresh)
 {
-    bk_booking fresh;
-    if (bk_store_booking_by_id(r, b->id, &fresh) != 0)
+    bk_booking row;
+    if (!fresh && bk_store_booking_by_id(r, b->id, &row) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    json_t *o = bk_booking_json(r, &fresh, true);
+    json_t *o = bk_booking_json(r, fresh ? b : &row, true);
     json_object_set_new(o, "message", json_string(message));
     tb_reply_json(r, status, o);
 }
@@ -243,9 +245,13 @@ static void post_booking(tb_req *r)
     if (rc != 0)
         return tx_failed(r, &c, rc);
     tb_metrics_count("bookings_created", 1);
+    c.b.status = "booked";
+    c.b.qr_version = 1; /* the column's default */
+    c.b.created_at = tb_now();
     reply_booking(r, 201, &c.b,
                   tb_arena_printf(r->arena, "预约成功：%s，%s，%s。请在有效时段内凭身份证或预约二维码到大厅取号。",
-                                  c.matter_name, c.h->name, slot_text(r, &c.b)));
+                                  c.matter_name, c.h->name, slot_text(r, &c.b)),
+                  true);
 }
 
 /* ---- the booking in the path: owner, or a guest proving ID number and phone ---- */
@@ -319,13 +325,13 @@ static void post_cancel(tb_req *r)
     int rc = tb_db_tx(r->db, cancel_tx, &c);
     if (rc != 0)
         return tx_failed(r, &c, rc);
-    reply_booking(r, 200, &c.b, "预约已取消");
+    reply_booking(r, 200, &c.b, "预约已取消", false);
 }
 
 static int reschedule_tx(tb_db *db, void *arg)
 {
     book_ctx *c = arg;
-    int took = bk_store_slot_take(db, c->h->id, c->b.matter_code, c->day, c->start, c->quota);
+    int took = bk_store_slot_take(db, c->h->id, c->b.matter_code, c->day, c->start, c->quota, c->booked < 0);
     if (took <= 0)
         return took < 0 ? -1 : (c->outcome = TB_E_BOOKING_SLOT_FULL, 1);
     if (bk_store_slot_release(db, c->b.hall_id, c->b.matter_code, (int32_t)c->b.day, (int)c->b.start_min) != 0)
@@ -365,7 +371,7 @@ static void post_reschedule(tb_req *r)
     int rc = tb_db_tx(r->db, reschedule_tx, &c);
     if (rc != 0)
         return tx_failed(r, &c, rc);
-    reply_booking(r, 200, &c.b, tb_arena_printf(r->arena, "改约成功：%s", slot_text(r, &c.moved)));
+    reply_booking(r, 200, &c.b, tb_arena_printf(r->arena, "改约成功：%s", slot_text(r, &c.moved)), false);
 }
 
 /* ---- reading ---- */
@@ -374,7 +380,7 @@ static void add_booking(tb_req *r, const bk_booking *b, void *arg) { json_array_
 static void get_bookings(tb_req *r)
 {
     int64_t page, size, total;
-    if (tb_req_page(r, &page, &size) != 0)
+    if (!identity_elevated(r) || tb_req_page(r, &page, &size) != 0) /* SMS second factor, §1-1-3-7-4-10 */
         return;
     json_t *items = json_array();
     if (bk_store_bookings_of_citizen(r, r->subject_id, size, (page - 1) * size, add_booking, items, &total) != 0) {
@@ -387,7 +393,7 @@ static void get_bookings(tb_req *r)
 static void get_booking(tb_req *r)
 {
     bk_booking b;
-    if (own_booking(r, &b, NULL) == 0)
+    if (identity_elevated(r) && own_booking(r, &b, NULL) == 0) /* SMS second factor, §1-1-3-7-4-10 */
         tb_reply_json(r, 200, bk_booking_json(r, &b, true));
 }
 

@@ -45,9 +45,12 @@ bool bk_slot_valid(const bk_dayhours *dh, int start);
  * slot (a morning slot is valid all morning), "slot" = from 30 minutes before the slot to its end. */
 void bk_validity(const bk_dayhours *dh, int32_t day, int start, const char *mode, int64_t *from, int64_t *to);
 bool bk_validity_mode_ok(const char *mode);
-/* Where a booked number enters a waiting line of n numbers: index n - 3 (three numbers stay behind
- * it), or n (the end) when fewer than three wait. */
-int bk_insert_index(int waiting);
+/* Where a booked number enters a waiting line of n numbers (顺延三位, §1-1-3-2-4-5 1): at index n - 3,
+ * three numbers staying behind it (queue_booked_insert = end3, the default), or at index 3, behind the
+ * first three (front3); at the end, n, when fewer than three wait. */
+int bk_insert_index(int waiting, bool from_front);
+/* The configured reading (tb_cfg.queue_booked_insert). */
+bool bk_insert_from_front(void);
 /* A position strictly between prev and next (next = INT64_MAX: after prev); false when there is no room
  * and the line must be renumbered. */
 bool bk_pos_between(int64_t prev, int64_t next, int64_t *out);
@@ -114,9 +117,12 @@ int bk_store_window_delete(tb_db *db, int64_t hall, int64_t window);
 /* booked counts of the slots of (hall, matter, day): fills booked[] by start minute. */
 int bk_store_slot_counts(tb_req *r, int64_t hall, const char *matter, int32_t day, const int *starts, int n,
                          int64_t *booked);
+/* places taken in a slot; -1 when nobody booked it yet (no row) */
 int64_t bk_store_slot_booked(tb_req *r, int64_t hall, const char *matter, int32_t day, int start);
-/* Takes one place if fewer than quota are taken: 1 taken, 0 full, -1 error. */
-int bk_store_slot_take(tb_db *db, int64_t hall, const char *matter, int32_t day, int start, int64_t quota);
+/* Takes one place if fewer than quota are taken: 1 taken, 0 full, -1 error. ensure: create the slot's row
+ * first (it may not exist yet). */
+int bk_store_slot_take(tb_db *db, int64_t hall, const char *matter, int32_t day, int start, int64_t quota,
+                       bool ensure);
 int bk_store_slot_release(tb_db *db, int64_t hall, const char *matter, int32_t day, int start);
 
 /* bookings */

@@ -13,6 +13,8 @@
 
 int32_t bk_today(void) { return calendar_day_of(tb_now()); }
 
+bool bk_insert_from_front(void) { return strcmp(tb_cfg.queue_booked_insert, "front3") == 0; }
+
 const bk_hall *bk_hall_param(tb_req *r, int idx)
 {
     char *end;

@@ -34,7 +34,7 @@ static int64_t new_pos(tb_req *r, int64_t hall, int32_t day, bool booked)
     for (int attempt = 0; attempt < 2; attempt++) {
         int n;
         int64_t *w = bk_store_waiting_pos(r, hall, day, &n);
-        int idx = booked ? bk_insert_index(n) : n;
+        int idx = booked ? bk_insert_index(n, bk_insert_from_front()) : n;
         int64_t prev, next = INT64_MAX, pos;
         if (idx == n) {
             prev = bk_store_max_pos(r, hall, day);

@@ -130,7 +130,7 @@ void bk_validity(const bk_dayhours *dh, int32_t day, int start, const char *mode
         }
 }
 
-int bk_insert_index(int waiting) { return waiting < 3 ? waiting : waiting - 3; }
+int bk_insert_index(int waiting, bool from_front) { return waiting < 3 ? waiting : from_front ? 3 : waiting - 3; }
 
 bool bk_pos_between(int64_t prev, int64_t next, int64_t *out)
 {

@@ -360,12 +360,13 @@ int bk_store_slot_counts(tb_req *r, int64_t hall, const char *matter, int32_t da
 
 int64_t bk_store_slot_booked(tb_req *r, int64_t hall, const char *matter, int32_t day, int start)
 {
-    return one_int(tb_db_query(r->db, SQL_SLOT_BOOKED, "itii", hall, matter, (int64_t)day, (int64_t)start), 0);
+    return one_int(tb_db_query(r->db, SQL_SLOT_BOOKED, "itii", hall, matter, (int64_t)day, (int64_t)start), -1);
 }
 
-int bk_store_slot_take(tb_db *db, int64_t hall, const char *matter, int32_t day, int start, int64_t quota)
+int bk_store_slot_take(tb_db *db, int64_t hall, const char *matter, int32_t day, int start, int64_t quota,
+                       bool ensure)
 {
-    if (tb_db_exec(db, SQL_SLOT_ENSURE, "itii", hall, matter, (int64_t)day, (int64_t)start) < 0)
+    if (ensure && tb_db_exec(db, SQL_SLOT_ENSURE, "itii", hall, matter, (int64_t)day, (int64_t)start) < 0)
         return -1;
     long n = tb_db_exec(db, SQL_SLOT_TAKE, "itiii", hall, matter, (int64_t)day, (int64_t)start, quota);
     return n < 0 ? -1 : (int)n;

@@ -121,7 +121,7 @@ static int requeue(act_ctx *c)
         return c->why = tb_arena_printf(c->r->arena, "过号已超过 %d 分钟，请重新取号", tb_cfg.queue_skip_return_minutes), 1;
     int n;
     int64_t *w = bk_store_waiting_pos(c->r, c->h->id, bk_today(), &n);
-    int idx = bk_insert_index(n);
+    int idx = bk_insert_index(n, bk_insert_from_front());
     int64_t pos, prev = idx == n ? bk_store_max_pos(c->r, c->h->id, bk_today()) : idx > 0 ? w[idx - 1] : w[0] - 2 * BK_GAP;
     if (!bk_pos_between(prev, idx == n ? INT64_MAX : w[idx], &pos)) {
         if (bk_store_renumber(c->r, c->h->id, bk_today()) != 0)

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/jsonx.h"
 #include "core/strx.h"
+#include "mod/identity/identity.h"
 #include "mod/catalog/catalog_internal.h"
 #include "mod/forms/forms.h"
 #include "mod/notify/notify.h"
@@ -243,6 +244,7 @@ static void get_matter(tb_req *r)
     const catalog_matter *m = catalog_find(r, r->params[0]);
     if (!m)
         return tb_reply_err(r, TB_E_MATTER_NOT_FOUND, "code");
+    identity_footprint_record(r, m->code); /* 我的足迹 of a signed-in citizen */
     char *copy = tb_arena_strndup(r->arena, m->guide_bytes, m->guide_len);
     tb_reply_raw(r, 200, "application/json; charset=utf-8", copy, m->guide_len);
 }

@@ -24,7 +24,7 @@ static char *upper(tb_req *r, const char *s)
 }
 
 /* Decrypts into the arena; NULL stays NULL. */
-static const char *reveal(tb_req *r, const char *enc)
+const char *identity_reveal(tb_req *r, const char *enc)
 {
     if (!enc)
         return NULL;
@@ -39,7 +39,7 @@ static const char *reveal(tb_req *r, const char *enc)
 
 json_t *citizen_json(tb_req *r, const citizen_row *c, bool owner)
 {
-    const char *id = reveal(r, c->id_number_enc), *phone = reveal(r, c->phone_enc);
+    const char *id = identity_reveal(r, c->id_number_enc), *phone = identity_reveal(r, c->phone_enc);
     char id_m[64] = "", phone_m[64] = "";
     if (id)
         tb_mask_id_number(id, id_m);
@@ -65,8 +65,8 @@ int identity_citizen_get(tb_req *r, int64_t id, identity_citizen *out)
     out->id = c.id;
     out->type = c.type;
     out->name = c.name;
-    out->id_number = reveal(r, c.id_number_enc);
-    out->phone = reveal(r, c.phone_enc);
+    out->id_number = identity_reveal(r, c.id_number_enc);
+    out->phone = identity_reveal(r, c.phone_enc);
     out->uscc = c.uscc;
     out->status = c.status;
     return 0;
@@ -190,6 +190,23 @@ static int find_account(tb_req *r, const char *account, citizen_row *c)
     return -1;
 }
 
+/* The deregistered account an identifier named (its blind index was released). */
+static int find_released(tb_req *r, const char *account, citizen_row *c)
+{
+    char bidx[65];
+    if (tb_valid_phone(account)) {
+        tb_blind_index(account, bidx);
+        return store_citizen_by_released(r, "phone", bidx, c);
+    }
+    if (tb_valid_id_number(account)) {
+        tb_blind_index(account, bidx);
+        return store_citizen_by_released(r, "id_number", bidx, c);
+    }
+    if (tb_valid_uscc(account))
+        return store_citizen_by_released(r, "uscc", account, c);
+    return -1;
+}
+
 static void post_login(tb_req *r)
 {
     const char *account = NULL, *password = NULL;
@@ -199,10 +216,20 @@ static void post_login(tb_req *r)
     account = upper(r, account);
     citizen_row c;
     bool found = find_account(r, account, &c) == 0 && !strcmp(c.status, "active");
+    if (!found && find_released(r, account, &c) == 0) {
+        /* a deregistered account: said so only to whoever knows its password */
+        const char *key = tb_arena_printf(r->arena, "citizen:%lld", (long long)c.id);
+        if (!login_password_check(r, "citizen", key, c.id, c.password_hash, password))
+            return;
+        audit_record(r, "citizen.login", key, "refused", "deregistered");
+        return tb_reply_err(r, TB_E_ACCOUNT_DEREGISTERED, NULL);
+    }
     /* the account is locked, whichever identifier names it; unknown names
      * are locked the same way so the answer reveals nothing */
     const char *key = found ? tb_arena_printf(r->arena, "citizen:%lld", (long long)c.id) : account;
     const char *csrf = login_attempt(r, "citizen", key, found ? c.id : 0, found ? c.password_hash : NULL, password);
+    if (found) /* 我的安全中心: every attempt on a known account, and the new-place alert */
+        account_login_recorded(r, c.id, csrf ? "ok" : r->status == 429 ? "locked" : "failed");
     if (!csrf)
         return;
     tb_reply_json(r, 200, json_pack("{s:o, s:s}", "user", citizen_json(r, &c, false), "csrf_token", csrf));
@@ -230,7 +257,7 @@ static void get_me(tb_req *r)
 /* Policy check for a citizen's new password; replies itself when weak. */
 static int password_acceptable(tb_req *r, const citizen_row *c, const char *pw)
 {
-    const char *weak = tb_password_policy(pw, reveal(r, c->id_number_enc), reveal(r, c->phone_enc));
+    const char *weak = tb_password_policy(pw, identity_reveal(r, c->id_number_enc), identity_reveal(r, c->phone_enc));
     if (!weak)
         return 0;
     tb_error e = {TB_E_WEAK_PASSWORD, "new_password", weak, NULL};
@@ -315,5 +342,8 @@ static const tb_route routes[] = {
 void identity_register(void)
 {
     tb_router_add(routes, sizeof routes / sizeof routes[0]);
+    identity_elevate_register();
+    identity_account_register();
+    identity_space_register();
     tb_http_set_auth_hook(session_auth_hook);
 }

@@ -4,6 +4,7 @@
 #ifndef TB_MOD_IDENTITY_H
 #define TB_MOD_IDENTITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,12 @@ int identity_citizen_optional(tb_req *r, tb_error *e);
 /* Checks and consumes the SMS code sent to phone for purpose (e.g. "booking"); 0, or -1 with e set
  * (SMS_CODE_INVALID / SMS_CODE_EXPIRED, field sms_code). */
 int identity_sms_code_check(tb_req *r, const char *phone, const char *purpose, const char *code, tb_error *e);
+/* The SMS second factor of sensitive pages (§1-1-3-7-4-12): call first in a citizen handler. true when
+ * the session's elevated window is open; false after replying 403 ELEVATION_REQUIRED. */
+bool identity_elevated(tb_req *r);
+/* 我的足迹: records that the signed-in citizen of this request (if any) opened the guide of `code`.
+ * Public routes call it; no session means nothing is recorded. Never replies. */
+void identity_footprint_record(tb_req *r, const char *code);
 /* CLI `tongban user add`: creates a staff account. role: admin | staff. */
 int identity_staff_add(tb_db *db, const char *login, const char *name, const char *role, const char *password,
                        char *err, size_t errlen);

@@ -77,4 +77,65 @@ int sms_code_check(tb_req *r, const char *phone, const char *purpose, const char
 /* api.c */
 json_t *citizen_json(tb_req *r, const citizen_row *c, bool owner);
 
+/* ---- account maintenance and the personal space (account.c, elevate.c, space.c, store_space.c) ---- */
+#define SMS_CODE_TTL 300
+#define SMS_RESEND_AFTER 60
+/* sms.c: sends a code for a signed-in citizen's own purpose ("elevate" "phone_old" "phone_new"
+ * "deregister") with the public route's limits; 0, or -1 with the reply sent. */
+int sms_send_code(tb_req *r, const char *phone, const char *purpose);
+/* api.c: the arena copy of an encrypted field (NULL stays NULL). */
+const char *identity_reveal(tb_req *r, const char *enc);
+/* account.c: after a citizen login attempt on a known account: the history row and, on success from a
+ * new IP prefix or device, the security notice. result: ok | failed | locked. */
+void account_login_recorded(tb_req *r, int64_t citizen_id, const char *result);
+/* routes of the files */
+void identity_account_register(void);
+void identity_space_register(void);
+void identity_elevate_register(void);
+/* "{sent, expires_in, resend_after}" — the answer of every code route */
+void reply_code_sent(tb_req *r, const char *phone);
+
+/* store_space.c */
+int store_session_windows(tb_req *r, const char *digest, int64_t *elevated_until, int64_t *phone_verified_until);
+int store_session_set_elevated(tb_db *db, const char *digest, int64_t until);
+int store_session_set_phone_verified(tb_db *db, const char *digest, int64_t until);
+int store_citizen_by_released(tb_req *r, const char *column, const char *value, citizen_row *out);
+int store_citizen_set_phone(tb_db *db, int64_t id, const char *phone_enc, const char *phone_bidx);
+const char *store_citizen_profile(tb_req *r, int64_t id); /* profile_enc or NULL */
+int store_citizen_set_profile(tb_db *db, int64_t id, const char *profile_enc);
+/* status deregistered, blind indexes moved to released_*, personal lists and sessions deleted */
+int store_citizen_deregister(tb_db *db, int64_t id);
+int store_login_insert(tb_db *db, int64_t citizen_id, const char *ip, const char *prefix, const char *ua_digest,
+                       const char *device, const char *result, bool alerted);
+/* successful logins since `since`: total, from prefix, from device */
+int store_login_seen(tb_req *r, int64_t citizen_id, int64_t since, const char *prefix, const char *ua_digest,
+                     int64_t *total, int64_t *same_prefix, int64_t *same_device);
+json_t *store_login_list(tb_req *r, int64_t citizen_id, int64_t limit, int64_t offset, int64_t *total);
+/* contacts: rows as JSON objects with the raw (encrypted) columns */
+int64_t store_contact_count(tb_db *db, int64_t citizen_id);
+int64_t store_contact_insert(tb_db *db, int64_t citizen_id, const char *kind, const char *name, const char *relation,
+                             const char *id_enc, const char *id_bidx, const char *phone_enc);
+int store_contact_update(tb_db *db, int64_t citizen_id, int64_t id, const char *kind, const char *name,
+                         const char *relation, const char *id_enc, const char *id_bidx, const char *phone_enc);
+int store_contact_delete(tb_db *db, int64_t citizen_id, int64_t id);
+json_t *store_contact_list(tb_req *r, int64_t citizen_id, int64_t id, int64_t limit, int64_t offset, int64_t *total);
+/* addresses */
+int64_t store_address_count(tb_db *db, int64_t citizen_id);
+int64_t store_address_insert(tb_db *db, int64_t citizen_id, const char *name, const char *phone_enc,
+                             const char *region, const char *detail_enc, const char *postcode);
+int store_address_update(tb_db *db, int64_t citizen_id, int64_t id, const char *name, const char *phone_enc,
+                         const char *region, const char *detail_enc, const char *postcode);
+int store_address_delete(tb_db *db, int64_t citizen_id, int64_t id);
+/* makes id the only default (id 0: the newest address); rows changed or -1 */
+int store_address_set_default(tb_db *db, int64_t citizen_id, int64_t id);
+json_t *store_address_list(tb_req *r, int64_t citizen_id, int64_t id, int64_t limit, int64_t offset, int64_t *total);
+/* favourites and footprints: [{matter_code, at_ms}] newest first */
+int store_favorite_add(tb_db *db, int64_t citizen_id, const char *code);
+int store_favorite_delete(tb_db *db, int64_t citizen_id, const char *code);
+int store_favorite_has(tb_req *r, int64_t citizen_id, const char *code);
+json_t *store_favorite_list(tb_req *r, int64_t citizen_id, int64_t limit, int64_t offset, int64_t *total);
+int store_footprint_touch(tb_db *db, int64_t citizen_id, const char *code, int keep);
+int store_footprint_clear(tb_db *db, int64_t citizen_id);
+json_t *store_footprint_list(tb_req *r, int64_t citizen_id, int64_t limit, int64_t offset, int64_t *total);
+
 #endif

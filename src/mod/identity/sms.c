@@ -62,10 +62,22 @@ static const char *purpose_text(const char *purpose)
         return "登录";
     if (!strcmp(purpose, "reset"))
         return "找回密码";
-    if (!strcmp(purpose, "change_phone"))
-        return "更换手机号";
     if (!strcmp(purpose, "booking"))
         return "预约";
+    return NULL;
+}
+
+/* Purposes of signed-in citizens' own codes (sms_send_code), never of the public route. */
+static const char *account_purpose_text(const char *purpose)
+{
+    if (!strcmp(purpose, "elevate"))
+        return "身份二次认证";
+    if (!strcmp(purpose, "phone_old"))
+        return "更换手机号（原手机验证）";
+    if (!strcmp(purpose, "phone_new"))
+        return "更换手机号（新手机验证）";
+    if (!strcmp(purpose, "deregister"))
+        return "注销账号";
     return NULL;
 }
 
@@ -89,6 +101,37 @@ static bool send_limited(tb_req *r, const char *bidx, const char *purpose)
     return false;
 }
 
+/* Makes, stores and sends one code. 0 or -1. */
+static int deliver_code(tb_req *r, const char *phone, const char *bidx, const char *purpose, const char *what)
+{
+    char code[8], digest[65], text[256];
+    tb_random_digits(code, 6);
+    code_digest(bidx, code, digest);
+    snprintf(text, sizeof text, "【黑龙江公安】您的%s验证码为%s，%d分钟内有效。如非本人操作，请忽略本短信。", what, code,
+             CODE_TTL / 60);
+    int rc = store_sms_code_insert(r->db, bidx, purpose, digest) != 0 || notify_sms_send(r->db, phone, purpose, text) != 0
+                 ? -1
+                 : 0;
+    tb_wipe(code, sizeof code);
+    tb_wipe(text, sizeof text);
+    return rc;
+}
+
+int sms_send_code(tb_req *r, const char *phone, const char *purpose)
+{
+    const char *what = account_purpose_text(purpose);
+    char bidx[65];
+    if (!what)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL), -1;
+    tb_blind_index(phone, bidx);
+    if (send_limited(r, bidx, purpose))
+        return -1;
+    if (deliver_code(r, phone, bidx, purpose, what) != 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL), -1;
+    audit_record(r, "sms.code_sent", purpose, "ok", "");
+    return 0;
+}
+
 void identity_sms_code(tb_req *r)
 {
     const char *phone = NULL, *purpose = NULL;
@@ -100,7 +143,7 @@ void identity_sms_code(tb_req *r)
     const char *what = purpose_text(purpose);
     if (!what)
         return tb_reply_err(r, TB_E_INVALID_FIELD, "purpose");
-    char bidx[65], code[8], digest[65];
+    char bidx[65];
     tb_blind_index(phone, bidx);
     citizen_row c;
     bool known = store_citizen_by_bidx(r, "phone", bidx, &c) == 0;
@@ -110,17 +153,9 @@ void identity_sms_code(tb_req *r)
         return;
     /* reset/login to an unknown phone: same answer, nothing sent (no probing) */
     /* booking needs no account: anyone may book with name, ID number and a verified phone */
-    if (known || !strcmp(purpose, "register") || !strcmp(purpose, "change_phone") || !strcmp(purpose, "booking")) {
-        tb_random_digits(code, 6);
-        code_digest(bidx, code, digest);
-        char text[256];
-        snprintf(text, sizeof text, "【黑龙江公安】您的%s验证码为%s，%d分钟内有效。如非本人操作，请忽略本短信。", what,
-                 code, CODE_TTL / 60);
-        if (store_sms_code_insert(r->db, bidx, purpose, digest) != 0 ||
-            notify_sms_send(r->db, phone, purpose, text) != 0)
-            return tb_reply_err(r, TB_E_INTERNAL, NULL);
-        tb_wipe(code, sizeof code);
-    }
+    if ((known || !strcmp(purpose, "register") || !strcmp(purpose, "booking")) &&
+        deliver_code(r, phone, bidx, purpose, what) != 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
     audit_record(r, "sms.code_sent", purpose, known ? "ok" : "unknown_phone", "");
     tb_reply_json(r, 200, json_pack("{s:b, s:i, s:i}", "sent", 1, "expires_in", CODE_TTL, "resend_after", RESEND_AFTER));
 }

@@ -13,19 +13,45 @@ bool notify_sms_is_sandbox(void) { return strcmp(tb_cfg.sms_provider, "sandbox")
 
 int notify_init(char *err, size_t errlen)
 {
+    const char *fb = tb_cfg.sms_fallback_provider;
+    if (strcmp(fb, "none") && strcmp(fb, "sandbox") && strcmp(fb, "http2")) {
+        snprintf(err, errlen, "备用短信通道 \"%s\" 无效：sms_fallback_provider 只能是 none、sandbox 或 http2", fb);
+        return -1;
+    }
+    if (!strcmp(fb, "http2") && strncmp(tb_cfg.sms_http2_url, "http://", 7) &&
+        strncmp(tb_cfg.sms_http2_url, "https://", 8)) {
+        snprintf(err, errlen, "备用短信通道 http2 需要配置 sms_http2_url（http:// 或 https:// 地址）");
+        return -1;
+    }
+    if (tb_cfg.smtp_url[0] && strncmp(tb_cfg.smtp_url, "smtp://", 7) && strncmp(tb_cfg.smtp_url, "smtps://", 8)) {
+        snprintf(err, errlen, "邮件服务器地址 smtp_url 须以 smtp:// 或 smtps:// 开头");
+        return -1;
+    }
+    if (tb_cfg.smtp_url[0] && !notify_email_ok(tb_cfg.smtp_from)) {
+        snprintf(err, errlen, "发件人地址 smtp_from 无效");
+        return -1;
+    }
     if (notify_sms_is_sandbox()) {
         tb_warn("SMS provider is the sandbox: messages are stored in the outbox and readable at "
                 "/api/v1/sandbox/sms-outbox. Never run a public deployment like this.");
         return 0;
     }
-    snprintf(err, errlen, "短信通道 \"%s\" 尚未提供：当前版本仅支持 sms_provider = sandbox", tb_cfg.sms_provider);
+    if (!strcmp(tb_cfg.sms_provider, "http")) {
+        if (strncmp(tb_cfg.sms_http_url, "http://", 7) && strncmp(tb_cfg.sms_http_url, "https://", 8)) {
+            snprintf(err, errlen, "短信通道 http 需要配置 sms_http_url（短信服务商接口的 http:// 或 https:// 地址）");
+            return -1;
+        }
+        if (!tb_cfg.sms_http_secret[0])
+            tb_warn("sms_http_secret is empty: requests to the SMS provider are signed with an empty key");
+        if (!strcmp(fb, "sandbox"))
+            tb_warn("sms_fallback_provider is the sandbox: SMS the provider cannot take are kept in the outbox, "
+                    "not sent");
+        return 0;
+    }
+    snprintf(err, errlen, "短信通道 \"%s\" 无效：sms_provider 只能是 sandbox 或 http", tb_cfg.sms_provider);
     return -1;
 }
 
-int notify_sms_send(tb_db *db, const char *phone, const char *purpose, const char *text)
-{
-    return notify_outbox_put(db, phone, purpose, text, tb_cfg.sms_provider);
-}
 
 static void reply_list(tb_req *r, const char *phone, int64_t page, int64_t size)
 {
@@ -81,4 +107,6 @@ void notify_register(void)
 {
     tb_router_add(routes, sizeof routes / sizeof routes[0]);
     notify_inbox_register();
+    notify_queue_register();
+    notify_center_register();
 }

@@ -1,5 +1,6 @@
 /* SQL of the notify module: the SMS outbox. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
@@ -141,4 +142,252 @@ int notify_pref_get(tb_db *db, int64_t citizen, const char *kind, int64_t *sms)
 int notify_pref_set(tb_db *db, int64_t citizen, const char *kind, bool sms)
 {
     return tb_db_exec(db, SQL_PREF_SET, "itii", citizen, kind, (int64_t)sms, tb_now()) < 0 ? -1 : 0;
+}
+
+/* ---- the message center: queue, templates, applications ---- */
+static const char SQL_MSG_INSERT[] =
+    "INSERT INTO messages(app, idem_key, template, template_version, channel, recipient_enc, recipient_bidx, subject, "
+    "body, purpose, status, send_at, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?) "
+    "RETURNING id";
+static const char SQL_MSG_BY_IDEM[] = "SELECT id FROM messages WHERE app = ? AND idem_key = ?";
+#define MSG_COLS                                                                                              \
+    "id, app, COALESCE(idem_key, ''), COALESCE(template, ''), COALESCE(template_version, 0), channel, "        \
+    "recipient_enc, subject, body, status, attempts, send_at, COALESCE(provider, ''), COALESCE(error, ''), "    \
+    "created_at, COALESCE(delivered_at, 0), COALESCE(failed_at, 0), purpose "
+static const char SQL_MSG_GET[] = "SELECT " MSG_COLS "FROM messages WHERE id = ?";
+#define MSG_WHERE                                                                                               \
+    " FROM messages WHERE (CAST(? AS TEXT) IS NULL OR app = CAST(? AS TEXT)) AND (CAST(? AS TEXT) IS NULL OR "      \
+    "status = CAST(? AS TEXT)) AND (CAST(? AS TEXT) IS NULL OR channel = CAST(? AS TEXT)) AND (CAST(? AS TEXT) IS " \
+    "NULL OR recipient_bidx = CAST(? AS TEXT)) AND created_at >= ? AND created_at <= ?"
+static const char SQL_MSG_SEARCH[] = "SELECT " MSG_COLS MSG_WHERE " ORDER BY id DESC LIMIT ? OFFSET ?";
+static const char SQL_MSG_COUNT[] = "SELECT COUNT(*)" MSG_WHERE;
+static const char SQL_MSG_RESEND[] = "UPDATE messages SET status = 'accepted', next_at = ?, lease_until = NULL, "
+                                     "error = NULL WHERE id = ? AND status IN ('failed', 'dead')";
+static const char SQL_MSG_STATS[] =
+    "SELECT app, channel, status, COUNT(*), COALESCE(SUM(CASE WHEN delivered_at IS NOT NULL THEN delivered_at - "
+    "send_at ELSE 0 END), 0) FROM messages WHERE created_at >= ? AND created_at <= ? GROUP BY app, channel, status "
+    "ORDER BY app, channel, status";
+static const char SQL_MSG_RECENT_TO[] = "SELECT COUNT(*) FROM messages WHERE recipient_bidx = ? AND app = ? AND "
+                                        "created_at >= ?";
+
+static const char SQL_TPL_LATEST[] = "SELECT version, channel, name, subject, body, variables, status, created_at, "
+                                     "created_by FROM msg_templates WHERE code = ? AND (? = 0 OR version = ?) "
+                                     "ORDER BY version DESC LIMIT 1";
+static const char SQL_TPL_NEXT[] = "SELECT COALESCE(MAX(version), 0) + 1 FROM msg_templates WHERE code = ?";
+static const char SQL_TPL_INSERT[] = "INSERT INTO msg_templates(code, version, channel, name, subject, body, variables, "
+                                     "status, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)";
+static const char SQL_TPL_LIST[] =
+    "SELECT t.code, t.version, t.channel, t.name, t.subject, t.body, t.variables, t.status, t.created_at, "
+    "t.created_by FROM msg_templates t WHERE (? = 1 AND t.code = ?) OR (? = 0 AND t.version = (SELECT MAX(version) "
+    "FROM msg_templates x WHERE x.code = t.code)) ORDER BY t.code, t.version DESC";
+
+static const char SQL_APP_GET[] = "SELECT code, name, key_enc, templates, COALESCE(callback_url, ''), per_minute, "
+                                  "status, created_at FROM msg_apps WHERE code = ?";
+static const char SQL_APP_LIST[] = "SELECT code, name, key_enc, templates, COALESCE(callback_url, ''), per_minute, "
+                                   "status, created_at FROM msg_apps ORDER BY code";
+static const char SQL_APP_INSERT[] = "INSERT INTO msg_apps(code, name, key_enc, templates, callback_url, per_minute, "
+                                     "status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)";
+static const char SQL_APP_UPDATE[] = "UPDATE msg_apps SET name = ?, templates = ?, callback_url = ?, per_minute = ?, "
+                                     "status = ?, updated_at = ? WHERE code = ?";
+static const char SQL_APP_KEY[] = "UPDATE msg_apps SET key_enc = ?, updated_at = ? WHERE code = ?";
+
+int64_t notify_store_msg_insert(tb_db *db, const notify_message *m, const char *enc, const char *bidx, int64_t now)
+{
+    int64_t at = m->send_at > now ? m->send_at : now;
+    tb_stmt *st = tb_db_query(db, SQL_MSG_INSERT, "tttittttttiii", m->app, m->idem_key, m->template_code,
+                              (int64_t)m->template_version, m->channel, enc, bidx, m->subject ? m->subject : "",
+                              m->body, m->purpose ? m->purpose : "", at, at, now);
+    if (st && tb_stmt_step(st) == TB_ROW) {
+        int64_t id = tb_stmt_int(st, 0);
+        tb_stmt_done(st);
+        return id;
+    }
+    tb_stmt_done(st);
+    return tb_db_errkind_last(db) == TB_DBE_UNIQUE ? -2 : -1;
+}
+
+int64_t notify_store_msg_by_idem(tb_db *db, const char *app, const char *key)
+{
+    return count(tb_db_query(db, SQL_MSG_BY_IDEM, "tt", app, key));
+}
+
+int64_t notify_store_recent_to(tb_db *db, const char *bidx, const char *app, int64_t since)
+{
+    return count(tb_db_query(db, SQL_MSG_RECENT_TO, "tti", bidx, app, since));
+}
+
+static json_t *msg_row(tb_stmt *st, bool mask)
+{
+    char created[32], delivered[32], failed[32], send_at[32], masked[64];
+    char *to = tb_field_decrypt(tb_stmt_text(st, 6));
+    const char *channel = tb_stmt_text(st, 5);
+    if (!to)
+        strcpy(masked, "");
+    else if (!mask)
+        snprintf(masked, sizeof masked, "%s", to);
+    else if (!strcmp(channel, "sms"))
+        tb_mask_phone(to, masked);
+    else { /* e-mail: first character and the domain */
+        const char *at = strchr(to, '@');
+        snprintf(masked, sizeof masked, "%c***%s", to[0], at ? at : "");
+    }
+    free(to);
+    tb_time_iso(tb_stmt_int(st, 14), created);
+    tb_time_iso(tb_stmt_int(st, 11), send_at);
+    tb_time_iso(tb_stmt_int(st, 15), delivered);
+    tb_time_iso(tb_stmt_int(st, 16), failed);
+    return json_pack("{s:I, s:s, s:s?, s:s?, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s}",
+                     "id", (json_int_t)tb_stmt_int(st, 0), "app", tb_stmt_text(st, 1), "idempotency_key",
+                     *tb_stmt_text(st, 2) ? tb_stmt_text(st, 2) : NULL, "template",
+                     *tb_stmt_text(st, 3) ? tb_stmt_text(st, 3) : NULL, "template_version",
+                     (json_int_t)tb_stmt_int(st, 4), "channel", channel, "to", masked, "subject", tb_stmt_text(st, 7),
+                     "body", tb_stmt_text(st, 8), "status", tb_stmt_text(st, 9), "attempts",
+                     (json_int_t)tb_stmt_int(st, 10), "send_at", send_at, "provider",
+                     *tb_stmt_text(st, 12) ? tb_stmt_text(st, 12) : NULL, "error",
+                     *tb_stmt_text(st, 13) ? tb_stmt_text(st, 13) : NULL, "created_at", created, "delivered_at",
+                     tb_stmt_int(st, 15) ? delivered : NULL, "failed_at", tb_stmt_int(st, 16) ? failed : NULL,
+                     "purpose", tb_stmt_text(st, 17));
+}
+
+json_t *notify_store_msg_get(tb_db *db, int64_t id)
+{
+    tb_stmt *st = tb_db_query(db, SQL_MSG_GET, "i", id);
+    json_t *o = st && tb_stmt_step(st) == TB_ROW ? msg_row(st, true) : NULL;
+    tb_stmt_done(st);
+    return o;
+}
+
+json_t *notify_store_msg_search(tb_db *db, const notify_filter *f, int64_t limit, int64_t offset, int64_t *total)
+{
+    *total = count(tb_db_query(db, SQL_MSG_COUNT, "ttttttttii", f->app, f->app, f->status, f->status, f->channel,
+                               f->channel, f->to_bidx, f->to_bidx, f->from, f->to));
+    tb_stmt *st = tb_db_query(db, SQL_MSG_SEARCH, "ttttttttiiii", f->app, f->app, f->status, f->status, f->channel,
+                              f->channel, f->to_bidx, f->to_bidx, f->from, f->to, limit, offset);
+    if (!st)
+        return NULL;
+    json_t *items = json_array();
+    while (tb_stmt_step(st) == TB_ROW)
+        json_array_append_new(items, msg_row(st, true));
+    return items;
+}
+
+int notify_store_msg_resend(tb_db *db, int64_t id) { return (int)tb_db_exec(db, SQL_MSG_RESEND, "ii", tb_now(), id); }
+
+json_t *notify_store_msg_stats(tb_db *db, int64_t from, int64_t to)
+{
+    tb_stmt *st = tb_db_query(db, SQL_MSG_STATS, "ii", from, to);
+    if (!st)
+        return NULL;
+    json_t *rows = json_array();
+    while (tb_stmt_step(st) == TB_ROW) {
+        int64_t n = tb_stmt_int(st, 3), latency = tb_stmt_int(st, 4);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "app", tb_stmt_text(st, 0), "channel", tb_stmt_text(st, 1),
+                              "status", tb_stmt_text(st, 2), "count", (json_int_t)n);
+        if (!strcmp(tb_stmt_text(st, 2), "delivered") && n > 0)
+            json_object_set_new(o, "avg_seconds_to_deliver", json_real((double)latency / (double)n));
+        json_array_append_new(rows, o);
+    }
+    return rows;
+}
+
+static json_t *tpl_row(tb_stmt *st, int off, const char *code)
+{
+    char at[32];
+    tb_time_iso(tb_stmt_int(st, off + 7), at);
+    json_t *vars = json_loads(tb_stmt_text(st, off + 5), 0, NULL);
+    return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "code", code, "version",
+                     (json_int_t)tb_stmt_int(st, off), "channel", tb_stmt_text(st, off + 1), "name",
+                     tb_stmt_text(st, off + 2), "subject", tb_stmt_text(st, off + 3), "body", tb_stmt_text(st, off + 4),
+                     "variables", vars ? vars : json_array(), "status", tb_stmt_text(st, off + 6), "created_at", at,
+                     "created_by", tb_stmt_text(st, off + 8));
+}
+
+json_t *notify_store_template(tb_db *db, const char *code, int64_t version)
+{
+    tb_stmt *st = tb_db_query(db, SQL_TPL_LATEST, "tii", code, version, version);
+    json_t *o = st && tb_stmt_step(st) == TB_ROW ? tpl_row(st, 0, code) : NULL;
+    tb_stmt_done(st);
+    return o;
+}
+
+json_t *notify_store_templates(tb_db *db, const char *code)
+{
+    int64_t one = code != NULL;
+    tb_stmt *st = tb_db_query(db, SQL_TPL_LIST, "iti", one, code ? code : "", one);
+    if (!st)
+        return NULL;
+    json_t *items = json_array();
+    while (tb_stmt_step(st) == TB_ROW)
+        json_array_append_new(items, tpl_row(st, 1, tb_stmt_text(st, 0)));
+    return items;
+}
+
+int64_t notify_store_template_add(tb_db *db, const char *code, const char *channel, const char *name,
+                                  const char *subject, const char *body, const char *variables, const char *by)
+{
+    int64_t v = count(tb_db_query(db, SQL_TPL_NEXT, "t", code));
+    if (v <= 0 || tb_db_exec(db, SQL_TPL_INSERT, "titttttit", code, v, channel, name, subject, body, variables,
+                             tb_now(), by) < 0)
+        return -1;
+    return v;
+}
+
+static json_t *app_row(tb_stmt *st, char **key)
+{
+    char at[32];
+    tb_time_iso(tb_stmt_int(st, 7), at);
+    if (key)
+        *key = tb_field_decrypt(tb_stmt_text(st, 2));
+    json_t *templates = json_array();
+    const char *p = tb_stmt_text(st, 3);
+    while (p && *p) {
+        while (*p == ',')
+            p++;
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n)
+            json_array_append_new(templates, json_stringn(p, n));
+        p += n;
+    }
+    return json_pack("{s:s, s:s, s:o, s:s?, s:I, s:s, s:s}", "code", tb_stmt_text(st, 0), "name", tb_stmt_text(st, 1),
+                     "templates", templates, "callback_url", *tb_stmt_text(st, 4) ? tb_stmt_text(st, 4) : NULL,
+                     "per_minute", (json_int_t)tb_stmt_int(st, 5), "status", tb_stmt_text(st, 6), "created_at", at);
+}
+
+json_t *notify_store_app(tb_db *db, const char *code, char **key)
+{
+    tb_stmt *st = tb_db_query(db, SQL_APP_GET, "t", code);
+    json_t *o = st && tb_stmt_step(st) == TB_ROW ? app_row(st, key) : NULL;
+    tb_stmt_done(st);
+    return o;
+}
+
+json_t *notify_store_apps(tb_db *db)
+{
+    tb_stmt *st = tb_db_query(db, SQL_APP_LIST, NULL);
+    if (!st)
+        return NULL;
+    json_t *items = json_array();
+    while (tb_stmt_step(st) == TB_ROW)
+        json_array_append_new(items, app_row(st, NULL));
+    return items;
+}
+
+int notify_store_app_insert(tb_db *db, const char *code, const char *name, const char *key_enc, const char *templates,
+                            const char *callback, int64_t per_minute)
+{
+    int64_t now = tb_now();
+    long n = tb_db_exec(db, SQL_APP_INSERT, "tttttiii", code, name, key_enc, templates, callback, per_minute, now, now);
+    return n < 0 ? (tb_db_errkind_last(db) == TB_DBE_UNIQUE ? -2 : -1) : 0;
+}
+
+int notify_store_app_update(tb_db *db, const char *code, const char *name, const char *templates, const char *callback,
+                            int64_t per_minute, const char *status)
+{
+    return (int)tb_db_exec(db, SQL_APP_UPDATE, "tttitit", name, templates, callback, per_minute, status, tb_now(), code);
+}
+
+int notify_store_app_key(tb_db *db, const char *code, const char *key_enc)
+{
+    return (int)tb_db_exec(db, SQL_APP_KEY, "tit", key_enc, tb_now(), code);
 }

@@ -15,6 +15,9 @@ static const org_perm perms[] = {
     {"org.group.write", "维护用户组", "system"},
     {"calendar.write", "维护工作日历", "system"},
     {"notify.outbox.read", "查看短信发件箱", "system"},
+    {"notify.template.write", "维护消息模板", "system"},
+    {"notify.app.write", "维护消息接入应用（密钥、可用模板、回调）", "system"},
+    {"notify.message.read", "查询消息发送记录与统计、重新发送", "system"},
     {"work.flow.design", "设计与发布流程", "system"},
     {"work.matter.config", "配置事项（表单、流程绑定与发布）", "system"},
     {"hall.manage", "维护办事大厅、窗口、可预约事项与号源", "system"},
@@ -37,6 +40,16 @@ static const org_perm perms[] = {
     {"booking.blacklist", "管理预约黑名单（查看、解除）", "business"},
     {"queue.call", "窗口叫号（呼叫、重呼、过号、受理、办结）", "business"},
     {"queue.kiosk", "大厅取号机（预约签到、现场取号）", "business"},
+    {"evaluation.read", "查看好差评（评价、汇总、整改任务）", "business"},
+    {"evaluation.review", "审核文字评价（公开或不公开）", "business"},
+    {"evaluation.verify", "核实差评（属实则开启整改）", "business"},
+    {"evaluation.rectify", "差评整改（延期说明、记录整改结果并反馈）", "business"},
+    {"evaluation.export", "导出好差评数据", "business"},
+    {"feedback.read", "查看咨询、投诉、建议", "business"},
+    {"feedback.reply", "答复咨询、建议", "business"},
+    {"complaint.handle", "投诉受理（录入来电来访、登记、调查、办结）", "business"},
+    {"complaint.review", "投诉审核与批示", "business"},
+    {"complaint.stats", "投诉统计（部门、人员绩效）", "business"},
 };
 
 static const char *const kinds[][2] = {

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "mod/audit/audit.h"
+#include "mod/evaluation/evaluation.h"
 #include "mod/identity/identity.h"
 #include "mod/notify/notify.h"
 #include "mod/org/org.h"
@@ -120,6 +121,8 @@ static int do_accept(act *a)
     if (store_case_accept(a->r->db, a->c.id, now, work_due_from(a->r, a->c.matter_code, "promised", now),
                           work_due_from(a->r, a->c.matter_code, "statutory", now)) != 0)
         return fail(a, TB_E_INTERNAL, NULL, NULL);
+    if (evaluation_case_accepted(a->r, a->c.id) != 0) /* 承诺件: the evaluation of the acceptance is due */
+        return fail(a, TB_E_INTERNAL, NULL, NULL);
     tell_applicant(a, "已受理");
     return history(a, step, "accepted");
 }
@@ -154,7 +157,7 @@ static int end_case(act *a, const char *status, const char *step, const char *wh
     if (store_case_load(a->r->db, a->c.serial, &now, a->r->arena) != 0)
         return fail(a, TB_E_INTERNAL, NULL, NULL);
     if (!strcmp(now.status, "completed") && !strcmp(status, "completed")) { /* the flow ended it */
-        if (history(a, step, status) != 0)
+        if (history(a, step, status) != 0 || evaluation_case_finished(a->r, a->c.id) != 0)
             return -1;
         tell_applicant(a, what);
         return store_history_add(a->r->db, a->c.id, "办结", "finish", "completed", "系统", "流程办结");
@@ -162,7 +165,8 @@ static int end_case(act *a, const char *status, const char *step, const char *wh
     if (flow_op(a, flow_instance_cancel) != 0 && a->err.code != TB_E_CONFLICT)
         return -1;
     tb_error_clear(&a->err);
-    if (store_case_finish(a->r->db, a->c.id, status, a->result, tb_now()) != 0)
+    if (store_case_finish(a->r->db, a->c.id, status, a->result, tb_now()) != 0 ||
+        (!strcmp(status, "completed") && evaluation_case_finished(a->r, a->c.id) != 0))
         return fail(a, TB_E_INTERNAL, NULL, NULL);
     tell_applicant(a, what);
     return history(a, step, status);

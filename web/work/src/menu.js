@@ -17,6 +17,7 @@ export const menu = [
     { path: '/flows', title: '流程设计', perm: 'work.flow.design', testid: 'menu-flows' },
     { path: '/matters', title: '事项配置', perm: 'work.matter.config', testid: 'menu-matters' },
     { path: '/calendar', title: '节假日', perm: 'calendar.write', testid: 'menu-calendar' },
+    { path: '/messages', title: '消息中心', perm: ['notify.message.read', 'notify.template.write', 'notify.app.write'], testid: 'menu-messages' },
   ] },
   { group: '大厅服务', items: [
     { path: '/hall/window', title: '窗口叫号', perm: 'queue.call', testid: 'menu-hall-window' },
@@ -25,6 +26,15 @@ export const menu = [
     { path: '/hall/bookings', title: '大厅预约', perm: 'booking.read', testid: 'menu-hall-bookings' },
     { path: '/hall/blacklist', title: '预约黑名单', perm: 'booking.blacklist', testid: 'menu-blacklist' },
     { path: '/hall/admin', title: '办事大厅', perm: 'hall.manage', testid: 'menu-halls' },
+  ] },
+  { group: '咨询投诉', items: [
+    { path: '/feedback', title: '咨询投诉建议', perm: 'feedback.read', testid: 'menu-feedback' },
+    { path: '/feedback/stats', title: '投诉统计', perm: 'complaint.stats', testid: 'menu-complaint-stats' },
+  ] },
+  { group: '好差评', items: [
+    { path: '/evaluations', title: '评价管理', perm: 'evaluation.read', testid: 'menu-evaluations' },
+    { path: '/evaluations/rectifications', title: '差评整改', perm: 'evaluation.read', testid: 'menu-rectifications' },
+    { path: '/evaluations/stats', title: '评价统计', perm: 'evaluation.read', testid: 'menu-evaluation-stats' },
   ] },
   { group: '安全审计', items: [
     { path: '/audit', title: '审计日志', perm: 'audit.read', testid: 'menu-audit' },

@@ -1,0 +1,232 @@
+// Browser journey of issue 5 (account maintenance and the personal space) against a real `tongban serve`:
+// a citizen changes the phone number in 安全中心 (a code to the old phone, then one to the new phone),
+// changes the password, adds two delivery addresses in 我的地址 (behind the SMS second factor) and makes
+// the second one the default, then deregisters with an SMS code; afterwards login is refused with a clear
+// message and no SMS reaches either phone.
+// Run from the repo root: node --test tests/e2e/account-journey.test.mjs   (see tests/e2e/README.md)
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startServer } from './lib/server.mjs'
+import { launchChromium, watchPage } from './lib/browser.mjs'
+import { makeIdNumber, makePhone, makeName, makePassword } from './lib/ids.mjs'
+import { citizenSignedIn } from './lib/work.mjs'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const SHOTS = path.join(HERE, 'screenshots')
+const TIMEOUT = 15000
+
+// Expected refusals: who-am-I before login, 我的地址 before the second factor, and the login of the
+// deregistered account (403 ACCOUNT_DEREGISTERED).
+const ALLOWED_4XX = [
+  { path: '/api/v1/me', status: 401 },
+  { path: '/api/v1/me/addresses', status: 403 },
+  { path: '/api/v1/auth/login', status: 403 },
+]
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+test('account journey: change phone → change password → two addresses, default → deregister → login refused, no SMS', { timeout: 240000 }, async (t) => {
+  fs.mkdirSync(SHOTS, { recursive: true })
+  for (const f of fs.readdirSync(SHOTS)) if (/^account-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f))
+  if (!fs.existsSync(path.join(HERE, '..', '..', 'web', 'dist', 'portal', 'index.html'))) {
+    throw new Error('web/dist/portal/index.html missing — run: cd web && npm ci && npm run build')
+  }
+  const server = await startServer()
+  let browser = null
+  let ok = false
+  t.after(async () => {
+    if (browser) await browser.close().catch(() => {})
+    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
+    await server.stop({ keep: !ok })
+  })
+  const B = server.base
+  const api = async (p, init) => {
+    const r = await fetch(B + p, init)
+    const body = await r.json().catch(() => null)
+    return { status: r.status, body }
+  }
+  const outbox = async (phone) => ((await api('/api/v1/sandbox/sms-outbox?phone=' + phone)).body.items || [])
+  /** The code of the newest SMS for purpose to phone, sent after the outbox had `after` messages. */
+  async function codeFor (phone, purpose, after) {
+    for (let i = 0; i < 75; i++) {
+      const items = await outbox(phone)
+      const it = items.filter((x) => x.purpose === purpose).sort((a, b) => b.id - a.id)[0]
+      if (items.length > after && it) {
+        const m = /(?<!\d)(\d{6})(?!\d)/.exec(it.text)
+        if (m) return m[1]
+      }
+      await sleep(200)
+    }
+    throw new Error(`no ${purpose} code to ${phone}`)
+  }
+
+  const who = { name: makeName(), id: makeIdNumber('230104', '19851120'), phone: makePhone(), password: makePassword() }
+  await citizenSignedIn(B, who)
+  let newPhone = makePhone()
+  while (newPhone === who.phone) newPhone = makePhone()
+  const newPassword = makePassword() + 'Q'
+
+  browser = await launchChromium()
+  const problems = []
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', baseURL: B })
+  const page = await ctx.newPage()
+  page.setDefaultTimeout(TIMEOUT)
+  page.on('dialog', (d) => d.accept())
+  watchPage(page, problems, ALLOWED_4XX)
+  let shotNo = 0
+  const shot = async (name) => {
+    shotNo++
+    await page.waitForTimeout(200)
+    await page.screenshot({ path: path.join(SHOTS, 'account-' + String(shotNo).padStart(2, '0') + '-' + name + '.png'), fullPage: true })
+  }
+  const tid = (id) => page.locator(`[data-testid="${id}"]`)
+  const step = async (name, fn) => {
+    let error = null
+    await t.test(name, async () => {
+      try {
+        await fn()
+        assert.deepEqual(problems, [], 'no console errors, CSP violations or unexpected HTTP errors')
+      } catch (e) {
+        error = e
+        await page.screenshot({ path: path.join(SHOTS, 'account-FAILED-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '.png'), fullPage: true }).catch(() => {})
+        throw e
+      }
+    })
+    if (error) throw new Error(`journey stopped at step "${name}": ${error.message}`)
+  }
+  async function login (account, password) {
+    await page.goto('/login')
+    await tid('login-account').fill(account)
+    await tid('login-password').fill(password)
+    await tid('login-submit').click()
+  }
+  const masked = (p) => p.slice(0, 3) + '****' + p.slice(-4)
+
+  await step('sign in; 个人中心 shows the menu of the personal space', async () => {
+    await login(who.id, who.password)
+    await tid('user-name').waitFor()
+    await tid('header-space').click()
+    await page.waitForURL(/\/my$/)
+    await tid('space-menu').waitFor()
+    for (const id of ['cases', 'bookings', 'messages', 'favorites', 'footprints', 'addresses', 'contacts', 'security', 'notify', 'deregister']) {
+      await tid('space-' + id).waitFor()
+    }
+    assert.equal((await tid('profile-phone').innerText()).trim(), masked(who.phone))
+    await shot('space')
+  })
+
+  await step('change the phone: a code to the old phone, then a code to the new one', async () => {
+    await tid('space-security').click()
+    await page.waitForURL(/\/my\/security$/)
+    await tid('phone-change-start').click()
+    let n = (await outbox(who.phone)).length
+    await tid('pc-old-send').click()
+    await tid('pc-old-note').waitFor()
+    await tid('pc-old-code').fill(await codeFor(who.phone, 'phone_old', n))
+    await tid('pc-old-next').click()
+    await tid('pc-new-phone').fill(newPhone)
+    n = (await outbox(newPhone)).length
+    await tid('pc-new-send').click()
+    await tid('pc-new-note').waitFor()
+    await tid('pc-new-code').fill(await codeFor(newPhone, 'phone_new', n))
+    await shot('phone-new-code')
+    await tid('pc-submit').click()
+    await tid('phone-change-done').waitFor()
+    assert.equal((await tid('sec-phone').innerText()).trim(), masked(newPhone))
+    const oldBox = await outbox(who.phone)
+    assert.ok(oldBox.some((m) => /更换为/.test(m.text)), 'the old phone is told of the change')
+    assert.ok((await tid('login-history').innerText()).includes('成功'), 'the login history lists the sign-in')
+    await shot('phone-changed')
+  })
+
+  await step('change the password; sign in again with the new phone and the new password', async () => {
+    await page.goto('/my/password')
+    await tid('pw-old').fill(who.password)
+    await tid('pw-new').fill(newPassword)
+    await tid('pw-confirm').fill(newPassword)
+    await tid('pw-submit').click()
+    await tid('password-done').waitFor()
+    await tid('logout').click()
+    await tid('header-login').waitFor()
+    await login(newPhone, newPassword)
+    await tid('user-name').waitFor()
+    await shot('signed-in-again')
+  })
+
+  await step('我的地址 asks for the SMS second factor, then two addresses, the second made the default', async () => {
+    await page.goto('/my/addresses')
+    await tid('elevate-dialog').waitFor()
+    const n = (await outbox(newPhone)).length
+    await tid('elevate-send').click()
+    await tid('elevate-code').fill(await codeFor(newPhone, 'elevate', n))
+    await shot('elevate')
+    await tid('elevate-dialog-ok').click()
+    await tid('elevate-dialog').waitFor({ state: 'detached' })
+    await tid('addresses-empty').waitFor()
+    const add = async (name, detail) => {
+      await tid('address-add').click()
+      await tid('ad-name').fill(name)
+      await tid('ad-phone').fill(newPhone)
+      await tid('ad-detail').fill(detail)
+      await tid('ad-save').click()
+      await tid('address-form').waitFor({ state: 'detached' })
+    }
+    await add('张伟', '哈尔滨市道里区中央大街88号')
+    await add('李娜', '哈尔滨市南岗区西大直街92号')
+    const rows = tid('address-row')
+    assert.equal(await rows.count(), 2)
+    const second = page.locator('[data-testid="address-row"]', { hasText: '西大直街92号' })
+    assert.equal(await second.getAttribute('data-default'), '0', 'the first address became the default')
+    await second.locator('[data-testid="address-set-default"]').click()
+    await page.locator('[data-testid="address-row"][data-default="1"]', { hasText: '西大直街92号' }).waitFor()
+    assert.equal(await page.locator('[data-testid="address-row"][data-default="1"]').count(), 1, 'one default')
+    await shot('addresses')
+  })
+
+  await step('favourite a matter from its guide; 我的收藏 and 我的足迹 list it', async () => {
+    const m = (await api('/api/v1/matters?page_size=1')).body.items[0]
+    await page.goto('/matters/' + m.code)
+    await tid('guide-title').waitFor()
+    await tid('favorite-off').click()
+    await tid('favorite-on').waitFor()
+    await page.goto('/my/favorites')
+    await page.locator(`[data-testid="favorite-row"][data-code="${m.code}"]`).waitFor()
+    await page.goto('/my/footprints')
+    await page.locator(`[data-testid="footprint-row"][data-code="${m.code}"]`).waitFor()
+    await shot('footprints')
+  })
+
+  let before = { old: 0, fresh: 0 }
+  await step('deregister with an SMS code; the login page says so', async () => {
+    await page.goto('/my/deregister')
+    await tid('deregister-agree').check()
+    const n = (await outbox(newPhone)).length
+    await tid('dereg-send').click()
+    await tid('dereg-code').fill(await codeFor(newPhone, 'deregister', n))
+    await shot('deregister')
+    await tid('deregister-submit').click()
+    await page.waitForURL(/\/login/)
+    assert.match(await tid('login-notice').innerText(), /注销/)
+    before = { old: (await outbox(who.phone)).length, fresh: (await outbox(newPhone)).length }
+  })
+
+  await step('login is refused with a clear message, and no SMS is sent any more', async () => {
+    await tid('login-account').fill(newPhone)
+    await tid('login-password').fill(newPassword)
+    await tid('login-submit').click()
+    await tid('login-error').waitFor()
+    assert.match(await tid('login-error').innerText(), /已注销/)
+    await shot('login-refused')
+    const reset = await api('/api/v1/auth/sms-code', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: newPhone, purpose: 'reset' }) })
+    assert.equal(reset.status, 200, 'the answer does not reveal the account')
+    await sleep(1500)
+    assert.equal((await outbox(newPhone)).length, before.fresh, 'no SMS to the deregistered phone')
+    assert.equal((await outbox(who.phone)).length, before.old, 'no SMS to the old phone')
+    const me = await api('/api/v1/me')
+    assert.equal(me.status, 401)
+  })
+  ok = true
+})
