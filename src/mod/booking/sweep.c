@@ -4,15 +4,14 @@
  * Checked-in bookings of past days are closed as done. Runs on every node;
  * each booking changes in its own transaction guarded by its status, so two
  * nodes never count the same no-show twice. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "mod/audit/audit.h"
+#include "mod/background.h"
 #include "mod/booking/booking_internal.h"
 
 typedef struct {
@@ -89,35 +88,15 @@ void bk_sweep_once(tb_req *r)
     bk_store_close_checked_in(r->db, bk_today());
 }
 
-static void *sweep_main(void *arg)
+static void tick(tb_req *r, void *state)
 {
-    (void)arg;
-    char err[512];
-    tb_db *db = tb_db_open(tb_cfg.database, err, sizeof err);
-    if (!db) {
-        tb_error("booking sweep: %s", err);
-        return NULL;
-    }
-    tb_thread thread = {.index = -1, .db = db, .arena = tb_arena_new(256 * 1024)};
-    tb_req r = {.arena = thread.arena, .db = db, .thread = &thread, .subject_realm = "system"};
-    strcpy(r.ip, "local");
-    int period = tb_cfg.booking_sweep_seconds > 0 ? tb_cfg.booking_sweep_seconds : 60;
-    while (!tb_server_stopping()) {
-        bk_sweep_once(&r);
-        tb_arena_reset(thread.arena);
-        for (int s = 0; s < period * 5 && !tb_server_stopping(); s++)
-            usleep(200000);
-    }
-    tb_arena_free(thread.arena);
-    tb_db_close(db);
-    return NULL;
+    (void)state;
+    bk_sweep_once(r);
 }
 
 int booking_sweep_start(void)
 {
-    pthread_t t;
-    if (pthread_create(&t, NULL, sweep_main, NULL) != 0)
-        return -1;
-    pthread_detach(t);
-    return 0;
+    static tb_background job = {.name = "booking sweep", .tick = tick};
+    job.period_ms = (tb_cfg.booking_sweep_seconds > 0 ? tb_cfg.booking_sweep_seconds : 60) * 1000;
+    return tb_background_start(&job);
 }

@@ -3,14 +3,13 @@
  * channel 系统默认评价. Runs on every node; each row changes in its own
  * transaction guarded by `level IS NULL`, so two nodes never rate one twice
  * and a citizen's rating that arrives first wins. */
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "mod/audit/audit.h"
+#include "mod/background.h"
 #include "mod/evaluation/evaluation_internal.h"
 
 typedef struct {
@@ -40,35 +39,15 @@ void ev_sweep_once(tb_req *r)
     }
 }
 
-static void *sweep_main(void *arg)
+static void tick(tb_req *r, void *state)
 {
-    (void)arg;
-    char err[512];
-    tb_db *db = tb_db_open(tb_cfg.database, err, sizeof err);
-    if (!db) {
-        tb_error("evaluation sweep: %s", err);
-        return NULL;
-    }
-    tb_thread thread = {.index = -1, .db = db, .arena = tb_arena_new(256 * 1024)};
-    tb_req r = {.arena = thread.arena, .db = db, .thread = &thread, .subject_realm = "system"};
-    strcpy(r.ip, "local");
-    int period = tb_cfg.evaluation_sweep_seconds > 0 ? tb_cfg.evaluation_sweep_seconds : 10;
-    while (!tb_server_stopping()) {
-        ev_sweep_once(&r);
-        tb_arena_reset(thread.arena);
-        for (int s = 0; s < period * 5 && !tb_server_stopping(); s++)
-            usleep(200000);
-    }
-    tb_arena_free(thread.arena);
-    tb_db_close(db);
-    return NULL;
+    (void)state;
+    ev_sweep_once(r);
 }
 
 int evaluation_sweep_start(void)
 {
-    pthread_t t;
-    if (pthread_create(&t, NULL, sweep_main, NULL) != 0)
-        return -1;
-    pthread_detach(t);
-    return 0;
+    static tb_background job = {.name = "evaluation sweep", .tick = tick};
+    job.period_ms = (tb_cfg.evaluation_sweep_seconds > 0 ? tb_cfg.evaluation_sweep_seconds : 10) * 1000;
+    return tb_background_start(&job);
 }

@@ -2,16 +2,15 @@
  * matter's promised and statutory limits, the yellow/red warning shown in
  * every list and in the citizen's progress, and the scheduler thread that
  * marks overdue tasks and cases and sends reminders. */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/config.h"
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "mod/audit/audit.h"
+#include "mod/background.h"
 #include "mod/calendar/calendar.h"
 #include "mod/catalog/catalog.h"
 #include "mod/notify/notify.h"
@@ -93,37 +92,13 @@ static void tick(tb_req *r, flow_ctx *fc)
     json_decref(late);
 }
 
-static void *scheduler_main(void *arg)
-{
-    (void)arg;
-    char err[512];
-    tb_db *db = tb_db_open(tb_cfg.database, err, sizeof err);
-    if (!db) {
-        tb_error("work scheduler: %s", err);
-        return NULL;
-    }
-    tb_thread thread = {.index = -1, .db = db, .arena = tb_arena_new(64 * 1024),
-                        .rules = tb_rules_new(NULL, (unsigned)tb_cfg.rule_timeout_ms, 32u << 20)};
-    tb_req r = {.arena = thread.arena, .db = db, .thread = &thread, .subject_realm = "system"};
-    strcpy(r.ip, "local");
-    flow_ctx *fc = work_flow(&r);
-    while (!tb_server_stopping()) {
-        tick(&r, fc);
-        tb_arena_reset(thread.arena);
-        for (int s = 0; s < TICK_SECONDS * 5 && !tb_server_stopping(); s++)
-            usleep(200000);
-    }
-    tb_rules_free(thread.rules);
-    tb_arena_free(thread.arena);
-    tb_db_close(db);
-    return NULL;
-}
+static void *scheduler_init(tb_req *r) { return work_flow(r); }
+
+static void scheduler_tick(tb_req *r, void *state) { tick(r, state); }
 
 int work_scheduler_start(void)
 {
-    pthread_t t;
-    if (pthread_create(&t, NULL, scheduler_main, NULL) != 0)
-        return -1;
-    pthread_detach(t);
-    return 0;
+    static const tb_background job = {.name = "work scheduler", .period_ms = TICK_SECONDS * 1000, .rules = true,
+                                       .init = scheduler_init, .tick = scheduler_tick};
+    return tb_background_start(&job);
 }
