@@ -6,17 +6,7 @@
 // Run from the repo root: node --test tests/e2e/account-journey.test.mjs   (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startServer } from './lib/server.mjs'
-import { launchChromium, watchPage } from './lib/browser.mjs'
-import { makeIdNumber, makePhone, makeName, makePassword } from './lib/ids.mjs'
-import { citizenSignedIn } from './lib/work.mjs'
-
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SHOTS = path.join(HERE, 'screenshots')
-const TIMEOUT = 15000
+import { openJourney, makeCitizen, makePhone, makePassword, citizenSignedIn, citizenLogin, smsOutbox, waitSmsCode, sleep, tid as tidIn } from './lib.mjs'
 
 // Expected refusals: who-am-I before login, 我的地址 before the second factor, and the login of the
 // deregistered account (403 ACCOUNT_DEREGISTERED).
@@ -26,83 +16,24 @@ const ALLOWED_4XX = [
   { path: '/api/v1/auth/login', status: 403 },
 ]
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
 test('account journey: change phone → change password → two addresses, default → deregister → login refused, no SMS', { timeout: 240000 }, async (t) => {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  for (const f of fs.readdirSync(SHOTS)) if (/^account-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f))
-  if (!fs.existsSync(path.join(HERE, '..', '..', 'web', 'dist', 'portal', 'index.html'))) {
-    throw new Error('web/dist/portal/index.html missing — run: cd web && npm ci && npm run build')
-  }
-  const server = await startServer()
-  let browser = null
-  let ok = false
-  t.after(async () => {
-    if (browser) await browser.close().catch(() => {})
-    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
-    await server.stop({ keep: !ok })
-  })
-  const B = server.base
-  const api = async (p, init) => {
-    const r = await fetch(B + p, init)
-    const body = await r.json().catch(() => null)
-    return { status: r.status, body }
-  }
-  const outbox = async (phone) => ((await api('/api/v1/sandbox/sms-outbox?phone=' + phone)).body.items || [])
+  const j = await openJourney(t, { prefix: 'account-', allowed4xx: ALLOWED_4XX, viewport: { width: 1366, height: 900 }, settleMs: 200 })
+  const { B, api, step } = j
+  const outbox = (phone) => smsOutbox(B, phone)
   /** The code of the newest SMS for purpose to phone, sent after the outbox had `after` messages. */
-  async function codeFor (phone, purpose, after) {
-    for (let i = 0; i < 75; i++) {
-      const items = await outbox(phone)
-      const it = items.filter((x) => x.purpose === purpose).sort((a, b) => b.id - a.id)[0]
-      if (items.length > after && it) {
-        const m = /(?<!\d)(\d{6})(?!\d)/.exec(it.text)
-        if (m) return m[1]
-      }
-      await sleep(200)
-    }
-    throw new Error(`no ${purpose} code to ${phone}`)
-  }
+  const codeFor = (phone, purpose, after) => waitSmsCode(B, phone, purpose, after)
 
-  const who = { name: makeName(), id: makeIdNumber('230104', '19851120'), phone: makePhone(), password: makePassword() }
+  const who = makeCitizen('230104', '19851120')
   await citizenSignedIn(B, who)
   let newPhone = makePhone()
   while (newPhone === who.phone) newPhone = makePhone()
   const newPassword = makePassword() + 'Q'
 
-  browser = await launchChromium()
-  const problems = []
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', baseURL: B })
-  const page = await ctx.newPage()
-  page.setDefaultTimeout(TIMEOUT)
+  const page = await j.newPage()
   page.on('dialog', (d) => d.accept())
-  watchPage(page, problems, ALLOWED_4XX)
-  let shotNo = 0
-  const shot = async (name) => {
-    shotNo++
-    await page.waitForTimeout(200)
-    await page.screenshot({ path: path.join(SHOTS, 'account-' + String(shotNo).padStart(2, '0') + '-' + name + '.png'), fullPage: true })
-  }
-  const tid = (id) => page.locator(`[data-testid="${id}"]`)
-  const step = async (name, fn) => {
-    let error = null
-    await t.test(name, async () => {
-      try {
-        await fn()
-        assert.deepEqual(problems, [], 'no console errors, CSP violations or unexpected HTTP errors')
-      } catch (e) {
-        error = e
-        await page.screenshot({ path: path.join(SHOTS, 'account-FAILED-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '.png'), fullPage: true }).catch(() => {})
-        throw e
-      }
-    })
-    if (error) throw new Error(`journey stopped at step "${name}": ${error.message}`)
-  }
-  async function login (account, password) {
-    await page.goto('/login')
-    await tid('login-account').fill(account)
-    await tid('login-password').fill(password)
-    await tid('login-submit').click()
-  }
+  const shot = (name) => j.shot(page, name)
+  const tid = (id) => tidIn(page, id)
+  const login = (account, password) => citizenLogin(page, account, password)
   const masked = (p) => p.slice(0, 3) + '****' + p.slice(-4)
 
   await step('sign in; 个人中心 shows the menu of the personal space', async () => {
@@ -228,5 +159,5 @@ test('account journey: change phone → change password → two addresses, defau
     const me = await api('/api/v1/me')
     assert.equal(me.status, 401)
   })
-  ok = true
+  j.passed()
 })

@@ -8,19 +8,12 @@
 // Run from the repo root: node --test tests/e2e/booking-journey.test.mjs   (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
-import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
-import { startServer } from './lib/server.mjs'
-import { launchChromium, watchPage } from './lib/browser.mjs'
-import { makeIdNumber, makePhone, makeName, makePassword } from './lib/ids.mjs'
-import { cliUserAdd, totpCode, citizenSignedIn, serverEnv } from './lib/work.mjs'
+import {
+  openJourney, makeCitizen, makePassword, cliUserAdd, citizenSignedIn, citizenLogin, staffLogin, smsOutbox, waitSmsCode,
+  sql, poll, tid, toast, pickOption,
+} from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SHOTS = path.join(HERE, 'screenshots')
-const TIMEOUT = 15000
 const PASSPORT = { code: '11230000MB1917443F000117004000', name: '普通护照签发' }
 const HALL = '哈尔滨市公安局出入境管理支队办证大厅'
 const HALL_DEPT = '哈尔滨市公安局出入境管理支队'
@@ -37,48 +30,15 @@ const ALLOWED_4XX = [
   { path: '/tickets', status: 409 },
 ]
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const hmToMin = (s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5))
 
-/** Runs one SQL statement against the test server's database (sqlite3 CLI, or psql for TB_E2E_DATABASE). */
-function sql (server, statement) {
-  const db = serverEnv(server).TONGBAN_DATABASE
-  let r
-  if (/^postgres(ql)?:\/\//.test(db)) {
-    const psql = ['/usr/lib/postgresql/15/bin/psql', 'psql'].find((p) => p === 'psql' || fs.existsSync(p))
-    r = spawnSync(psql, ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', db, '-c', statement], { encoding: 'utf8', timeout: 30000 })
-  } else {
-    r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', db, statement], { encoding: 'utf8', timeout: 30000 })
-  }
-  if (r.error || r.status !== 0) throw new Error(`SQL failed (${statement}): ${r.error ? r.error.message : r.stderr}`)
-  return (r.stdout || '').trim()
-}
-
 test('booking journey: book → 我的预约 → duplicate refused → cancel → book again → kiosk check-in → call → screen → SMS', { timeout: 360000 }, async (t) => {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  for (const f of fs.readdirSync(SHOTS)) if (/^booking-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f))
-  for (const app of ['portal', 'work']) {
-    if (!fs.existsSync(path.join(HERE, '..', '..', 'web', 'dist', app, 'index.html'))) {
-      throw new Error(`web/dist/${app}/index.html missing — run: cd web && npm ci && npm run build`)
-    }
-  }
-  const server = await startServer()
-  let browser = null
-  let ok = false
-  t.after(async () => {
-    if (browser) await browser.close().catch(() => {})
-    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
-    await server.stop({ keep: !ok })
-  })
-  const B = server.base
-  const api = async (p, init) => {
-    const r = await fetch(B + p, init)
-    const body = await r.json().catch(() => null)
-    return { status: r.status, body }
-  }
+  const j = await openJourney(t, { prefix: 'booking-', apps: ['portal', 'work'], allowed4xx: ALLOWED_4XX, viewport: { width: 1440, height: 960 }, settleMs: 200 })
+  const { server, B, api, problems, step, shot } = j
+  const newPage = (viewport) => j.newPage(viewport ? { viewport } : {})
 
   // ---------- accounts: the citizen through the API (sandbox SMS), staff through the CLI ----------
-  const who = { name: makeName(), id: makeIdNumber('230103', '19880315'), phone: makePhone(), password: makePassword() }
+  const who = makeCitizen('230103', '19880315')
   await citizenSignedIn(B, who)
   const sfx = randomBytes(3).toString('hex') // unique logins: a PostgreSQL run shares its database with the other journeys
   const sysadm = cliUserAdd(server, { login: 'bksys' + sfx, name: '大厅系统管理员', role: 'sys_admin', password: 'Tb!Sys' + makePassword() })
@@ -108,62 +68,13 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
     return out
   }
 
-  browser = await launchChromium()
-  const problems = []
-  const pages = []
-  async function newPage (viewport = { width: 1440, height: 960 }) {
-    const ctx = await browser.newContext({ viewport, locale: 'zh-CN', baseURL: B })
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(TIMEOUT)
-    watchPage(p, problems, ALLOWED_4XX)
-    pages.push(p)
-    return p
-  }
-  let shotNo = 0
-  const shot = async (p, name) => {
-    shotNo++
-    await p.waitForTimeout(200)
-    await p.screenshot({ path: path.join(SHOTS, 'booking-' + String(shotNo).padStart(2, '0') + '-' + name + '.png'), fullPage: true })
-  }
-  const tid = (p, id) => p.locator(`[data-testid="${id}"]`)
-  const step = async (name, fn) => {
-    let error = null
-    await t.test(name, async () => {
-      try {
-        await fn()
-        assert.deepEqual(problems, [], 'no console errors, CSP violations or unexpected HTTP errors')
-      } catch (e) {
-        error = e
-        for (const p of pages) {
-          await p.screenshot({ path: path.join(SHOTS, 'booking-FAILED-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '-' + pages.indexOf(p) + '.png'), fullPage: true }).catch(() => {})
-        }
-        throw e
-      }
-    })
-    if (error) throw new Error(`journey stopped at step "${name}": ${error.message}`)
-  }
-  async function staffLogin (p, acct, next) {
-    await p.goto('/work/login' + (next ? '?next=' + encodeURIComponent(next) : ''))
-    await tid(p, 'login-name').fill(acct.login)
-    await tid(p, 'login-password').fill(acct.password)
-    await tid(p, 'login-submit').click()
-    await tid(p, 'mfa-code').waitFor()
-    await tid(p, 'mfa-code').fill(await totpCode(acct.secret))
-    await tid(p, 'mfa-submit').click()
-  }
 
   // 我的预约 needs the SMS second factor (§1-1-3-7-4-10): the dialog opens, the code comes from the sandbox outbox
   async function passElevation (p) {
     await tid(p, 'elevate-dialog').waitFor()
-    const before = ((await api('/api/v1/sandbox/sms-outbox?phone=' + who.phone)).body.items || []).length
+    const before = (await smsOutbox(B, who.phone)).length
     await tid(p, 'elevate-send').click()
-    let code = ''
-    for (let i = 0; i < 50 && !code; i++) {
-      const items = (await api('/api/v1/sandbox/sms-outbox?phone=' + who.phone)).body.items || []
-      const it = items.filter((x) => x.purpose === 'elevate').sort((a, b) => b.id - a.id)[0]
-      if (items.length > before && it) code = (/(?<!\d)(\d{6})(?!\d)/.exec(it.text) || [])[1] || ''
-      if (!code) await sleep(200)
-    }
+    const code = await waitSmsCode(B, who.phone, 'elevate', before)
     assert.match(code, /^\d{6}$/, 'the elevation code reached the sandbox outbox')
     await tid(p, 'elevate-code').fill(code)
     await tid(p, 'elevate-dialog-ok').click()
@@ -173,10 +84,7 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
   // ---------- 1. the citizen signs in and opens the passport guide ----------
   const page = await newPage()
   await step('citizen logs in; the passport guide offers 预约办理', async () => {
-    await page.goto('/login')
-    await tid(page, 'login-account').fill(who.id)
-    await tid(page, 'login-password').fill(who.password)
-    await tid(page, 'login-submit').click()
+    await citizenLogin(page, who.id, who.password)
     await tid(page, 'user-name').waitFor()
     await page.goto('/matters/' + PASSPORT.code)
     await tid(page, 'guide-title').waitFor()
@@ -325,7 +233,7 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
     for (let d = 1; d <= 7; d++) await tid(admin, 'hall-f-hours-' + d).fill('00:00-23:59')
     await shot(admin, 'hall-admin-edit')
     await tid(admin, 'hall-save').click()
-    await admin.locator('.el-message', { hasText: /已保存/ }).last().waitFor()
+    await toast(admin, /已保存/)
     const h = (await api('/api/v1/halls/' + hall.id)).body
     for (let d = 1; d <= 7; d++) assert.deepEqual(h.hours[String(d)], ['00:00-23:59'])
     await tid(admin, 'hm-table').getByText(PASSPORT.name).waitFor()
@@ -345,7 +253,7 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
   const kp = await newPage({ width: 1366, height: 900 })
   let ticketNo = ''
   await step('kiosk: forged QR refused, check-in by ID number with the keyboard prints a Y number', async () => {
-    await staffLogin(kp, kiosk, '/kiosk')
+    await staffLogin(kp, kiosk, { next: '/kiosk', whoami: false })
     await tid(kp, 'kiosk-home').waitFor()
     await kp.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-testid') === 'kiosk-checkin')
     await shot(kp, 'kiosk-home')
@@ -406,7 +314,7 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
     await staffLogin(wp, officer)
     await tid(wp, 'menu-hall-window').click()
     await tid(wp, 'win-window').click()
-    await wp.locator('.el-select-dropdown__item:visible', { hasText: '护照受理一号窗口' }).first().click()
+    await pickOption(wp, '护照受理一号窗口')
     await tid(wp, 'win-waiting').getByText(ticketNo).waitFor()
     await shot(wp, 'window-waiting')
     await tid(wp, 'win-call-next').click()
@@ -450,12 +358,10 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
 
   await step('sandbox SMS outbox: messages at issue, call and acceptance', async () => {
     let texts = []
-    for (let i = 0; i < 20; i++) {
-      const box = await api('/api/v1/sandbox/sms-outbox?phone=' + who.phone)
-      texts = ((box.body && box.body.items) || []).map((x) => x.text)
-      if (texts.some((x) => x.includes('开始受理'))) break
-      await sleep(250)
-    }
+    await poll(async () => {
+      texts = (await smsOutbox(B, who.phone)).map((x) => x.text)
+      return texts.some((x) => x.includes('开始受理'))
+    }, 5000)
     const has = (re, what) => assert.ok(texts.some((x) => re.test(x)), what + ' — outbox: ' + JSON.stringify(texts))
     has(new RegExp('已取号' + ticketNo), 'message at issue')
     has(new RegExp('请' + ticketNo + '号到1号窗口'), 'message at call')
@@ -466,5 +372,5 @@ test('booking journey: book → 我的预约 → duplicate refused → cancel �
   await step('no console errors, CSP violations or unexpected HTTP errors', async () => {
     assert.deepEqual(problems, [])
   })
-  ok = true
+  j.passed()
 })

@@ -6,98 +6,27 @@
 // Run from the repo root: node --test tests/e2e/evaluation-journey.test.mjs   (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startServer } from './lib/server.mjs'
-import { launchChromium, watchPage } from './lib/browser.mjs'
-import { makeIdNumber, makePhone, makeName, makePassword } from './lib/ids.mjs'
-import { cliUserAdd, totpCode, citizenSignedIn, citizenUpload, httpClient } from './lib/work.mjs'
+import {
+  openJourney, makeCitizen, makePassword, cliUserAdd, citizenSignedIn, citizenUpload, citizenLogin, httpClient,
+  staffClient as staffApi, staffLogin, smsOutbox, poll, tid, toast,
+} from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SHOTS = path.join(HERE, 'screenshots')
-const TIMEOUT = 15000
 const HUKOU_BOOK = '11230000042898103D002017015000' // 户口簿补领: 即办件 (one evaluation, at completion)
 const DAOLI = '哈尔滨市公安局道里分局'
 const ALLOWED_4XX = [{ path: '/api/v1/me', status: 401 }, { path: '/api/v1/staff/me', status: 401 }]
 
-async function poll (fn, ms = 20000) {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v || Date.now() > end) return v
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
-
-async function staffApi (B, who) {
-  const c = httpClient(B)
-  const r = await c.post('/api/v1/staff/auth/login', { login: who.login, password: who.password })
-  assert.equal(r.status, 200, JSON.stringify(r.body))
-  const m = await c.post('/api/v1/staff/auth/mfa', { mfa_token: r.body.mfa_token, method: 'totp', code: await totpCode(who.secret) })
-  assert.equal(m.status, 200, JSON.stringify(m.body))
-  return c
-}
-
 test('好差评 journey: finished → told → rate 不满意 with a reason → 我的评价 + aggregate → verify → rectify → feedback', { timeout: 240000 }, async (t) => {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  for (const f of fs.readdirSync(SHOTS)) if (/^evaluation-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f))
-  for (const d of ['portal', 'work']) {
-    if (!fs.existsSync(path.join(HERE, '..', '..', 'web', 'dist', d, 'index.html'))) {
-      throw new Error(`web/dist/${d}/index.html missing — run: cd web && npm ci && npm run build`)
-    }
-  }
-  const server = await startServer()
-  let browser = null
-  let ok = false
-  t.after(async () => {
-    if (browser) await browser.close().catch(() => {})
-    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
-    await server.stop({ keep: !ok })
-  })
-  const B = server.base
+  const j = await openJourney(t, { prefix: 'evaluation-', apps: ['portal', 'work'], allowed4xx: ALLOWED_4XX, viewport: { width: 1440, height: 1000 } })
+  const { server, B, step, shot } = j
   const pub = httpClient(B)
   const officer = cliUserAdd(server, { login: 'daoli_off', name: '道里民警', role: 'accept_officer', department: DAOLI, password: 'Tb!Off' + makePassword() })
   const supervisor = cliUserAdd(server, { login: 'daoli_eval', name: '好差评督办员', role: 'evaluation_supervisor', department: DAOLI, password: 'Tb!Ev' + makePassword() })
 
-  browser = await launchChromium()
-  const problems = []
-  const pages = []
-  async function newPage (viewport = { width: 1440, height: 1000 }) {
-    const ctx = await browser.newContext({ viewport, locale: 'zh-CN', baseURL: B })
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(TIMEOUT)
-    watchPage(p, problems, ALLOWED_4XX)
-    pages.push(p)
-    return p
-  }
-  let shotNo = 0
-  const shot = async (p, name) => {
-    shotNo++
-    await p.waitForTimeout(250)
-    await p.screenshot({ path: path.join(SHOTS, 'evaluation-' + String(shotNo).padStart(2, '0') + '-' + name + '.png'), fullPage: true })
-  }
-  const tid = (p, id) => p.locator(`[data-testid="${id}"]`)
-  const step = async (name, fn) => {
-    let error = null
-    await t.test(name, async () => {
-      try {
-        await fn()
-        assert.deepEqual(problems, [], 'no console errors, CSP violations or unexpected HTTP errors')
-      } catch (e) {
-        error = e
-        for (const p of pages) {
-          await p.screenshot({ path: path.join(SHOTS, 'evaluation-FAILED-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '-' + pages.indexOf(p) + '.png'), fullPage: true }).catch(() => {})
-        }
-        throw e
-      }
-    })
-    if (error) throw new Error(`journey stopped at step "${name}": ${error.message}`)
-  }
-  const outbox = async (phone) => ((await pub.get('/api/v1/sandbox/sms-outbox?phone=' + phone)).body || { items: [] }).items
+  const newPage = (viewport) => j.newPage(viewport ? { viewport } : {})
+  const outbox = (phone) => smsOutbox(B, phone)
 
   // ---------- 1. a case of the citizen is finished ----------
-  const who = { name: makeName(), id: makeIdNumber('230102', '19880808'), phone: makePhone(), password: makePassword() }
+  const who = makeCitizen('230102', '19880808')
   let citizen = null
   let serial = ''
   let evaluationId = 0
@@ -130,10 +59,7 @@ test('好差评 journey: finished → told → rate 不满意 with a reason → 
   // ---------- 2. the citizen rates it 不满意 in the portal ----------
   const cp = await newPage()
   await step('the citizen signs in and opens 我的办件 → 评价', async () => {
-    await cp.goto('/login')
-    await tid(cp, 'login-account').fill(who.id)
-    await tid(cp, 'login-password').fill(who.password)
-    await tid(cp, 'login-submit').click()
+    await citizenLogin(cp, who.id, who.password)
     await cp.waitForURL((u) => !u.pathname.startsWith('/login'))
     await cp.goto('/my/cases')
     await tid(cp, 'case-row').filter({ hasText: serial }).waitFor()
@@ -177,13 +103,7 @@ test('好差评 journey: finished → told → rate 不满意 with a reason → 
   const sp = await newPage({ width: 1600, height: 1000 })
   let rid = 0
   await step('the supervisor sees the bad rating and verifies it: a rectification task due in 15 days', async () => {
-    await sp.goto('/work/login')
-    await tid(sp, 'login-name').fill(supervisor.login)
-    await tid(sp, 'login-password').fill(supervisor.password)
-    await tid(sp, 'login-submit').click()
-    await tid(sp, 'mfa-code').fill(await totpCode(supervisor.secret))
-    await tid(sp, 'mfa-submit').click()
-    await tid(sp, 'whoami').waitFor()
+    await staffLogin(sp, supervisor)
     assert.equal(await tid(sp, 'menu-todo').count(), 0, 'no workbench for the supervisor')
     await tid(sp, 'menu-evaluations').click()
     await tid(sp, 'ev-serial').fill(serial)
@@ -211,7 +131,7 @@ test('好差评 journey: finished → told → rate 不满意 with a reason → 
     await tid(sp, 'rect-fix').fill('高峰时段增开两个窗口，启用预约分流')
     await tid(sp, 'rect-feedback').fill('已在高峰时段增开窗口，等候时间明显缩短')
     await tid(sp, 'rect-done-ok').click()
-    await sp.locator('.el-message', { hasText: '整改已完成' }).waitFor()
+    await toast(sp, '整改已完成')
     assert.equal((await (await staffApi(B, supervisor)).get('/api/v1/work/rectifications/' + rid)).body.status, 'done')
     await shot(sp, 'rectified')
   })
@@ -229,5 +149,5 @@ test('好差评 journey: finished → told → rate 不满意 with a reason → 
     await cp.goto('/my/evaluations')
     assert.match(await tid(cp, 'evaluation-rectification').first().innerText(), /已整改/)
   })
-  ok = true
+  j.passed()
 })

@@ -6,19 +6,12 @@
 // Run from the repo root: node --test tests/e2e/feedback-journey.test.mjs   (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startServer } from './lib/server.mjs'
-import { launchChromium, watchPage } from './lib/browser.mjs'
-import { makeIdNumber, makePhone, makeName, makePassword } from './lib/ids.mjs'
-import { cliUserAdd, totpCode, citizenSignedIn, httpClient } from './lib/work.mjs'
+import {
+  openJourney, makeCitizen, makePassword, cliUserAdd, citizenSignedIn, citizenLogin, staffLogin, smsOutbox, waitSmsCode,
+  poll, tid, toast, pickOption,
+} from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SHOTS = path.join(HERE, 'screenshots')
-const TIMEOUT = 15000
 const DAOLI = '哈尔滨市公安局道里分局'
-const smsCode = (text) => ((/验证码\D{0,4}(\d{6})/.exec(text) || /(?<!\d)(\d{6})(?!\d)/.exec(text) || [])[1] || '')
 
 // 401 from GET /api/v1/me and /api/v1/staff/me is how the apps learn nobody is signed in; the
 // conclusion answers 403 ELEVATION_REQUIRED until the SMS second factor is passed, on purpose.
@@ -29,75 +22,16 @@ const ALLOWED_4XX = [
 ]
 
 test('complaint journey: portal complaint → register → investigate → review → conclude → SMS second factor → conclusion', { timeout: 300000 }, async (t) => {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  for (const f of fs.readdirSync(SHOTS)) if (/^feedback-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f))
-  for (const app of ['portal', 'work']) {
-    if (!fs.existsSync(path.join(HERE, '..', '..', 'web', 'dist', app, 'index.html'))) {
-      throw new Error(`web/dist/${app}/index.html missing — run: cd web && npx vite build && npx vite build --mode work`)
-    }
-  }
-  const server = await startServer()
-  let browser = null
-  let ok = false
-  t.after(async () => {
-    if (browser) await browser.close().catch(() => {})
-    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
-    await server.stop({ keep: !ok })
-  })
-  const B = server.base
-  const pub = httpClient(B)
+  const j = await openJourney(t, { prefix: 'feedback-', apps: ['portal', 'work'], allowed4xx: ALLOWED_4XX, viewport: { width: 1440, height: 960 } })
+  const { server, B, step, shot } = j
 
   const officer = cliUserAdd(server, { login: 'tsslr1', name: '投诉受理员甲', role: 'complaint_officer', department: DAOLI, password: 'Tb!Of' + makePassword() })
   const reviewer = cliUserAdd(server, { login: 'tsshld1', name: '投诉审核领导乙', role: 'complaint_reviewer', department: DAOLI, password: 'Tb!Rv' + makePassword() })
   const accused = cliUserAdd(server, { login: 'dlmj1', name: '窗口民警丙', role: 'accept_officer', department: DAOLI, password: 'Tb!Ac' + makePassword() })
-  const who = { id: makeIdNumber('230102', '19880315'), phone: makePhone(), name: makeName(), password: 'Tb#' + makePassword() }
+  const who = makeCitizen('230102', '19880315', { password: 'Tb#' + makePassword() })
   await citizenSignedIn(B, who) // registered through the API; the browser signs in itself
 
-  browser = await launchChromium()
-  const problems = []
-  const pages = []
-  async function newPage () {
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 960 }, locale: 'zh-CN', baseURL: B })
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(TIMEOUT)
-    watchPage(p, problems, ALLOWED_4XX)
-    pages.push(p)
-    return p
-  }
-  let shotNo = 0
-  const shot = async (p, name) => {
-    shotNo++
-    await p.waitForTimeout(250)
-    await p.screenshot({ path: path.join(SHOTS, 'feedback-' + String(shotNo).padStart(2, '0') + '-' + name + '.png'), fullPage: true })
-  }
-  const tid = (p, id) => p.locator(`[data-testid="${id}"]`)
-  const step = async (name, fn) => {
-    let error = null
-    await t.test(name, async () => {
-      try {
-        await fn()
-        assert.deepEqual(problems, [], 'no console errors, CSP violations or unexpected HTTP errors')
-      } catch (e) {
-        error = e
-        for (const p of pages) {
-          await p.screenshot({ path: path.join(SHOTS, 'feedback-FAILED-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '-' + pages.indexOf(p) + '.png'), fullPage: true }).catch(() => {})
-        }
-        throw e
-      }
-    })
-    if (error) throw new Error(`journey stopped at step "${name}": ${error.message}`)
-  }
-  const toast = async (p, re) => { await p.locator('.el-message', { hasText: re }).last().waitFor() }
-  async function staffLogin (p, u) {
-    await p.goto('/work/login')
-    await tid(p, 'login-name').fill(u.login)
-    await tid(p, 'login-password').fill(u.password)
-    await tid(p, 'login-submit').click()
-    await tid(p, 'mfa-code').waitFor()
-    await tid(p, 'mfa-code').fill(await totpCode(u.secret))
-    await tid(p, 'mfa-submit').click()
-    await tid(p, 'whoami').waitFor()
-  }
+  const newPage = () => j.newPage()
   // one complaint step in the work portal's detail page: button, opinion, confirm
   async function act (p, action, opinion, extra) {
     await tid(p, 'fb-act-' + action).click()
@@ -115,10 +49,7 @@ test('complaint journey: portal complaint → register → investigate → revie
   // ---------- 1. the citizen submits a complaint about 道里分局 ----------
   const citizen = await newPage()
   await step('citizen signs in and submits a complaint from the header entry 咨询投诉', async () => {
-    await citizen.goto('/login')
-    await tid(citizen, 'login-account').fill(who.id)
-    await tid(citizen, 'login-password').fill(who.password)
-    await tid(citizen, 'login-submit').click()
+    await citizenLogin(citizen, who.id, who.password)
     await tid(citizen, 'user-name').waitFor()
     await tid(citizen, 'nav-feedback').click()
     await tid(citizen, 'fb-new-form').waitFor()
@@ -185,7 +116,7 @@ test('complaint journey: portal complaint → register → investigate → revie
     await act(off, 'conclude', '投诉成立。已责令窗口增设引导岗，并对当事民警批评教育，向您致歉。', async (p) => {
       await tid(p, 'fb-finding-founded').click()
       await tid(p, 'fb-target-staff').click()
-      await p.locator('.el-select-dropdown__item:visible', { hasText: accused.name }).first().click()
+      await pickOption(p, accused.name)
     })
     await tid(off, 'fb-step-conclude').waitFor()
     assert.match(await tid(off, 'fb-detail-status').innerText(), /已办结/)
@@ -197,11 +128,10 @@ test('complaint journey: portal complaint → register → investigate → revie
   // ---------- 5. the citizen is told, and reads the conclusion after the SMS second factor ----------
   await step('citizen gets the SMS, opens 我的投诉 and reads the conclusion after the SMS check', async () => {
     let sms = []
-    for (let i = 0; i < 50 && !sms.length; i++) {
-      const box = await pub.get('/api/v1/sandbox/sms-outbox?phone=' + who.phone)
-      sms = ((box.body && box.body.items) || []).filter((m) => /投诉/.test(m.text) && /已办结/.test(m.text))
-      if (!sms.length) await new Promise((r) => setTimeout(r, 200))
-    }
+    await poll(async () => {
+      sms = (await smsOutbox(B, who.phone)).filter((m) => /投诉/.test(m.text) && /已办结/.test(m.text))
+      return sms.length
+    }, 10000, 200)
     assert.ok(sms.length, 'an SMS tells the citizen the complaint is concluded')
     assert.ok(!/致歉/.test(sms[0].text), 'the SMS does not carry the conclusion itself')
     await tid(citizen, 'user-name').click()
@@ -218,13 +148,7 @@ test('complaint journey: portal complaint → register → investigate → revie
     await tid(citizen, 'fb-show-conclusion').click()
     await tid(citizen, 'elevate-dialog').waitFor()
     await tid(citizen, 'elevate-send').click()
-    let code = ''
-    for (let i = 0; i < 50 && !code; i++) {
-      const box = await pub.get('/api/v1/sandbox/sms-outbox?phone=' + who.phone)
-      const m = ((box.body && box.body.items) || []).filter((x) => x.purpose === 'elevate').sort((a, b) => b.id - a.id)[0]
-      code = m ? smsCode(m.text) : ''
-      if (!code) await new Promise((r) => setTimeout(r, 200))
-    }
+    const code = await waitSmsCode(B, who.phone, 'elevate')
     assert.match(code, /^\d{6}$/, 'the second-factor code is in the sandbox outbox')
     await tid(citizen, 'elevate-code').fill(code)
     await shot(citizen, 'citizen-elevate')
@@ -247,5 +171,5 @@ test('complaint journey: portal complaint → register → investigate → revie
     await tid(lead, 'stats-officers').locator('tr', { hasText: accused.name }).first().waitFor()
     await shot(lead, 'reviewer-stats')
   })
-  ok = true
+  j.passed()
 })

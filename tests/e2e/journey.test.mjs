@@ -2,63 +2,21 @@
 // Run from the repo root: node --test tests/e2e/     (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startServer } from './lib/server.mjs'
-import { launchChromium, watchPage } from './lib/browser.mjs'
-import { makeIdNumber, makePhone, makeName, makePassword } from './lib/ids.mjs'
+import { openJourney, makeCitizen, smsOutbox, smsCode, PDF, tid } from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SHOTS = path.join(HERE, 'screenshots')
 const PASSPORT = '普通护照签发'
-const TIMEOUT = 15000
-const smsCode = (text) => ((/验证码\D{0,4}(\d{6})/.exec(text) || /(?<!\d)(\d{6})(?!\d)/.exec(text) || [])[1] || '')
 
 // 401 from GET /api/v1/me is how a visitor learns they are not signed in; nothing else may fail.
 const ALLOWED_4XX = [{ path: '/api/v1/me', status: 401 }]
 
 test('citizen journey: search → guide → region → register → login → apply → progress', { timeout: 240000 }, async (t) => {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  const server = await startServer()
-  let browser = null
-  let ok = false
-  t.after(async () => {
-    if (browser) await browser.close().catch(() => {})
-    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
-    await server.stop({ keep: !ok })
-  })
-  const B = server.base
-  const api = async (p, init) => {
-    const r = await fetch(B + p, init)
-    const body = await r.json().catch(() => null)
-    return { status: r.status, body }
-  }
-
-  browser = await launchChromium()
-  const problems = []
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', baseURL: B })
-  const page = await ctx.newPage()
-  page.setDefaultTimeout(TIMEOUT)
-  watchPage(page, problems, ALLOWED_4XX)
-  let shotNo = 0
-  const shot = async (name, p = page) => {
-    shotNo++
-    await p.screenshot({ path: path.join(SHOTS, String(shotNo).padStart(2, '0') + '-' + name + '.png'), fullPage: true })
-  }
-  const byTestId = (id, p = page) => p.locator(`[data-testid="${id}"]`)
   // Each step is a subtest (shown in the summary); the first failing step stops the journey.
-  const step = async (name, fn) => {
-    let error = null
-    await t.test(name, async () => {
-      try { await fn() } catch (e) {
-        error = e
-        await page.screenshot({ path: path.join(SHOTS, 'FAILED-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '.png'), fullPage: true }).catch(() => {})
-        throw e
-      }
-    })
-    if (error) throw new Error(`journey stopped at step "${name}": ${error.message}`)
-  }
+  // Screenshots are 01-home.png …; the problems are checked once, in the last step.
+  const j = await openJourney(t, { allowed4xx: ALLOWED_4XX, viewport: { width: 1366, height: 900 }, settleMs: 0, checkEachStep: false })
+  const { api, problems, step } = j
+  const page = await j.newPage()
+  const shot = (name, p = page) => j.shot(p, name)
+  const byTestId = (id, p = page) => tid(p, id)
 
   // ---------- 1. home ----------
   await step('home page', async () => {
@@ -170,7 +128,7 @@ test('citizen journey: search → guide → region → register → login → ap
   })
 
   // ---------- 6. choose 道里区 for the passport → login required → register ----------
-  const who = { name: makeName(), id: makeIdNumber('230102', '19900101'), phone: makePhone(), password: makePassword() }
+  const who = makeCitizen('230102', '19900101')
   await step('choose region, register', async () => {
     await page.goto('/matters/' + encodeURIComponent(guide.code))
     await byTestId('apply-online').click()
@@ -194,8 +152,8 @@ test('citizen journey: search → guide → region → register → login → ap
       code = smsCode(await item.innerText())
     }
     if (!code) {
-      const r = await api('/api/v1/sandbox/sms-outbox?phone=' + who.phone)
-      code = smsCode((r.body && r.body.items && r.body.items[0] && r.body.items[0].text) || '')
+      const items = await smsOutbox(j.B, who.phone)
+      code = smsCode((items[0] && items[0].text) || '')
     }
     assert.match(code, /^\d{6}$/, 'SMS code read from the sandbox outbox')
     await byTestId('reg-sms-code').fill(code)
@@ -288,12 +246,11 @@ test('citizen journey: search → guide → region → register → login → ap
   let serial = ''
   let queryPassword = ''
   await step('upload materials and submit', async () => {
-    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n')
     const idMat = (guide.materials || []).find((x) => x.name.includes('居民身份证'))
     assert.ok(idMat, 'passport materials include 居民身份证')
     const toUpload = [idMat, ...(guide.materials || []).filter((x) => x.required && x !== idMat)]
     for (const x of toUpload) {
-      await byTestId('upload-' + x.id).setInputFiles({ name: x.id === idMat.id ? 'id-card.pdf' : x.id + '.pdf', mimeType: 'application/pdf', buffer: pdf })
+      await byTestId('upload-' + x.id).setInputFiles({ name: x.id === idMat.id ? 'id-card.pdf' : x.id + '.pdf', mimeType: 'application/pdf', buffer: PDF })
       const info = byTestId('uploaded-' + x.id)
       await info.waitFor()
       assert.match(await info.innerText(), /SM3 [0-9a-f]{12}/)
@@ -330,10 +287,7 @@ test('citizen journey: search → guide → region → register → login → ap
 
   // ---------- 11. phone width ----------
   await step('phone width 390×844', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL: B })
-    const mp = await phone.newPage()
-    mp.setDefaultTimeout(TIMEOUT)
-    watchPage(mp, problems, ALLOWED_4XX)
+    const mp = await j.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
     await mp.goto('/')
     await mp.locator('.police-tile').first().waitFor()
     await byTestId('hot-matters', mp).locator('[data-testid="matter-item"]').first().waitFor()
@@ -345,12 +299,12 @@ test('citizen journey: search → guide → region → register → login → ap
     assert.equal(await mp.locator('[data-testid="guide-materials"] thead').isVisible(), false, 'materials table shown as cards')
     assert.ok(await mp.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'guide has no horizontal scroll')
     await shot('phone-guide', mp)
-    await phone.close()
+    await mp.context().close()
   })
 
   // ---------- 12. nothing went wrong in the consoles ----------
   await step('no console errors, CSP violations or unexpected HTTP errors', async () => {
     assert.deepEqual(problems, [])
   })
-  ok = true
+  j.passed()
 })

@@ -4,50 +4,20 @@
 // Run from the repo root: node --test tests/e2e/search.test.mjs   (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startServer } from './lib/server.mjs'
-import { launchChromium, watchPage } from './lib/browser.mjs'
+import { openJourney, tid } from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SHOTS = path.join(HERE, 'screenshots')
-const TIMEOUT = 15000
 const REISSUE = '驾驶证补领'
 // 401 from GET /api/v1/me is how a visitor learns they are not signed in; nothing else may fail.
 const ALLOWED_4XX = [{ path: '/api/v1/me', status: 401 }]
 
 test('search journey: suggest → colloquial query → exclusion → advanced → facets → no result', { timeout: 180000 }, async (t) => {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  const server = await startServer()
-  let browser = null
-  let ok = false
-  t.after(async () => {
-    if (browser) await browser.close().catch(() => {})
-    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
-    await server.stop({ keep: !ok })
-  })
-
-  browser = await launchChromium()
-  const problems = []
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', baseURL: server.base })
-  const page = await ctx.newPage()
-  page.setDefaultTimeout(TIMEOUT)
-  watchPage(page, problems, ALLOWED_4XX)
-  const shot = async (name) => page.screenshot({ path: path.join(SHOTS, 'search-' + name + '.png'), fullPage: true })
-  const byTestId = (id) => page.locator(`[data-testid="${id}"]`)
+  // Screenshots are search-<name>.png; the problems are checked once, at the end.
+  const j = await openJourney(t, { prefix: 'search-', allowed4xx: ALLOWED_4XX, viewport: { width: 1366, height: 900 }, settleMs: 0, numbered: false, checkEachStep: false })
+  const { problems, step } = j
+  const page = await j.newPage()
+  const shot = (name) => j.shot(page, name)
+  const byTestId = (id) => tid(page, id)
   const resultNames = async () => byTestId('search-results').locator('[data-testid="matter-link"]').allInnerTexts()
-  const step = async (name, fn) => {
-    let error = null
-    await t.test(name, async () => {
-      try { await fn() } catch (e) {
-        error = e
-        await page.screenshot({ path: path.join(SHOTS, 'FAILED-search-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '.png'), fullPage: true }).catch(() => {})
-        throw e
-      }
-    })
-    if (error) throw new Error(`search journey stopped at step "${name}": ${error.message}`)
-  }
   // runs an action that searches, then waits until the page shows that search's answer
   const searching = async (fn) => {
     const answer = page.waitForResponse((r) => /\/api\/v1\/search\?/.test(r.url()))
@@ -154,5 +124,5 @@ test('search journey: suggest → colloquial query → exclusion → advanced �
   })
 
   assert.deepEqual(problems, [], 'no console errors, page errors or unexpected HTTP errors')
-  ok = true
+  j.passed()
 })

@@ -5,17 +5,11 @@
 // Run from the repo root: node --test tests/e2e/     (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startServer } from './lib/server.mjs'
-import { launchChromium, watchPage } from './lib/browser.mjs'
-import { makeIdNumber, makePhone, makeName, makePassword } from './lib/ids.mjs'
-import { cliUserAdd, totpCode, citizenSignedIn, citizenUpload, httpClient } from './lib/work.mjs'
+import {
+  openJourney, makeCitizen, makePhone, makePassword, cliUserAdd, totpCode, citizenSignedIn, citizenUpload, httpClient,
+  staffClient, staffLogin as signIn, tid, toast, pickOption, selectIn,
+} from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const SHOTS = path.join(HERE, 'screenshots')
-const TIMEOUT = 15000
 const PASSPORT = '普通护照签发'
 const DEPT = { name: '哈尔滨市公安局测试分局', short: '测试分局', region: '230111' } // 呼兰区: no seeded branch, so cases there land here
 const FLOW_KEY = 'passport_two_step'
@@ -25,20 +19,8 @@ const FLOW_KEY = 'passport_two_step'
 const ALLOWED_4XX = [{ path: '/api/v1/staff/me', status: 401 }, { path: '/api/v1/admin/departments-import', status: 422 }]
 
 test('work portal journey: org → staff → roles → flow designer → matter → todo → return → accept → approve', { timeout: 300000 }, async (t) => {
-  fs.mkdirSync(SHOTS, { recursive: true })
-  for (const f of fs.readdirSync(SHOTS)) if (/^work-.*\.png$/.test(f)) fs.rmSync(path.join(SHOTS, f)) // this journey's own, from an earlier run
-  if (!fs.existsSync(path.join(HERE, '..', '..', 'web', 'dist', 'work', 'index.html'))) {
-    throw new Error('work portal not built: web/dist/work/index.html missing — run: cd web && npm ci && npm run build')
-  }
-  const server = await startServer()
-  let browser = null
-  let ok = false
-  t.after(async () => {
-    if (browser) await browser.close().catch(() => {})
-    if (!ok) console.error('--- server log (' + server.logPath + ') ---\n' + server.readLog().slice(-6000))
-    await server.stop({ keep: !ok })
-  })
-  const B = server.base
+  const j = await openJourney(t, { prefix: 'work-', apps: ['portal', 'work'], allowed4xx: ALLOWED_4XX, viewport: { width: 1600, height: 1000 } })
+  const { server, B, step, shot } = j
   const pub = httpClient(B)
 
   // ---------- administrators and the outside officer, through the CLI ----------
@@ -47,67 +29,9 @@ test('work portal journey: org → staff → roles → flow designer → matter 
   const audadm = cliUserAdd(server, { login: 'audadm', name: '审计管理员', role: 'audit_admin', password: 'Tb!Aud' + makePassword() })
   const outsider = cliUserAdd(server, { login: 'nangang1', name: '南岗民警', role: 'accept_officer', department: '哈尔滨市公安局南岗分局', password: 'Tb!Ng' + makePassword() })
 
-  browser = await launchChromium()
-  const problems = []
-  const pages = []
-  async function newPage () {
-    const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN', baseURL: B })
-    const p = await ctx.newPage()
-    p.setDefaultTimeout(TIMEOUT)
-    watchPage(p, problems, ALLOWED_4XX)
-    pages.push(p)
-    return p
-  }
-  let shotNo = 0
-  const shot = async (p, name) => {
-    shotNo++
-    await p.waitForTimeout(250) // let toasts and transitions settle
-    await p.screenshot({ path: path.join(SHOTS, 'work-' + String(shotNo).padStart(2, '0') + '-' + name + '.png'), fullPage: true })
-  }
-  const tid = (p, id) => p.locator(`[data-testid="${id}"]`)
-  let current = null
-  const step = async (name, fn) => {
-    let error = null
-    await t.test(name, async () => {
-      try {
-        await fn()
-        assert.deepEqual(problems, [], 'no console errors, CSP violations or unexpected HTTP errors')
-      } catch (e) {
-        error = e
-        for (const p of pages) {
-          await p.screenshot({ path: path.join(SHOTS, 'work-FAILED-' + name.replace(/[^\w\u4e00-\u9fa5]+/g, '_') + '-' + pages.indexOf(p) + '.png'), fullPage: true }).catch(() => {})
-        }
-        throw e
-      }
-    })
-    if (error) throw new Error(`journey stopped at step "${name}": ${error.message}`)
-  }
-  // Element Plus pops options into the body; pick the visible one with this text.
-  const pickOption = async (p, text) => {
-    const opt = p.locator('.el-select-dropdown__item:visible', { hasText: text }).first()
-    await opt.waitFor()
-    await opt.click()
-  }
-  const selectIn = async (p, testid, typed, optionText) => {
-    const sel = tid(p, testid)
-    await sel.click()
-    if (typed) await p.keyboard.type(typed)
-    await pickOption(p, optionText || typed)
-  }
-  const toast = async (p, re) => {
-    const m = p.locator('.el-message', { hasText: re }).last()
-    await m.waitFor()
-  }
-
-  async function staffLogin (p, who, { code } = {}) {
-    await p.goto('/work/login')
-    await tid(p, 'login-name').fill(who.login)
-    await tid(p, 'login-password').fill(who.password)
-    await tid(p, 'login-submit').click()
-    await tid(p, 'mfa-code').waitFor()
-    await tid(p, 'mfa-code').fill(code || await totpCode(who.secret))
-    await tid(p, 'mfa-submit').click()
-    await tid(p, 'whoami').waitFor()
+  const newPage = () => j.newPage()
+  async function staffLogin (p, who) {
+    await signIn(p, who)
     assert.match(await tid(p, 'whoami').innerText(), new RegExp(who.name))
   }
   const menu = async (p, id) => { await tid(p, id).click() }
@@ -348,7 +272,7 @@ test('work portal journey: org → staff → roles → flow designer → matter 
   })
 
   // ---------- 7. a citizen applies (API) in 呼兰区 ----------
-  const who = { name: makeName(), id: makeIdNumber('230111', '19900101'), phone: makePhone(), password: makePassword() }
+  const who = makeCitizen('230111', '19900101')
   let citizen = null
   let serial = ''
   let queryPassword = ''
@@ -481,10 +405,7 @@ test('work portal journey: org → staff → roles → flow designer → matter 
     }
     await shot(p, 'outsider-department')
     // nor through the API (detail, action, material)
-    const c = httpClient(B)
-    const l = await c.post('/api/v1/staff/auth/login', { login: outsider.login, password: outsider.password })
-    const m = await c.post('/api/v1/staff/auth/mfa', { mfa_token: l.body.mfa_token, method: 'totp', code: await totpCode(outsider.secret) })
-    assert.equal(m.status, 200, JSON.stringify(m.body))
+    const c = await staffClient(B, outsider)
     assert.equal((await c.get('/api/v1/work/cases/' + serial)).status, 404)
     assert.equal((await c.post('/api/v1/work/cases/' + serial + '/actions', { action: 'void', comment: '越权测试' })).status, 404)
   })
@@ -500,5 +421,5 @@ test('work portal journey: org → staff → roles → flow designer → matter 
     await shot(p, 'audit')
   })
 
-  ok = true
+  j.passed()
 })

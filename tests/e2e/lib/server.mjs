@@ -22,8 +22,11 @@ function freePort () {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+/** The server binary under test: TB_BIN, else build/tongban. */
+export const tongbanBin = () => process.env.TB_BIN || path.join(REPO, 'build', 'tongban')
+
 export async function startServer ({ readyTimeoutMs = 20000 } = {}) {
-  const bin = process.env.TB_BIN || path.join(REPO, 'build', 'tongban')
+  const bin = tongbanBin()
   if (!fs.existsSync(bin)) {
     throw new Error(`server binary not found: ${bin} — build it first (make build, or meson setup build && ninja -C build), or set TB_BIN`)
   }

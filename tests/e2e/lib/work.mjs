@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
-import { REPO } from './server.mjs'
+import { REPO, tongbanBin } from './server.mjs'
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
@@ -69,7 +69,7 @@ export function serverEnv (server) {
 
 /** `tongban user add --login … --name … --role … --password-stdin` → { login, password, secret }. */
 export function cliUserAdd (server, { login, name, role, department, password }) {
-  const bin = process.env.TB_BIN || path.join(REPO, 'build', 'tongban')
+  const bin = tongbanBin()
   const args = ['user', 'add', '--login', login, '--name', name, '--role', role, '--password-stdin']
   if (department) args.push('--department', department)
   const r = spawnSync(bin, args, { cwd: REPO, env: serverEnv(server), input: password + '\n', encoding: 'utf8', timeout: 60000 })
@@ -112,7 +112,8 @@ export function httpClient (base) {
   }
 }
 
-const smsCodeOf = (text) => ((/验证码\D{0,4}(\d{6})/.exec(text) || /(?<!\d)(\d{6})(?!\d)/.exec(text) || [])[1] || '')
+/** The 6-digit code of a sandbox SMS text (the one after 验证码 if any, else the first 6-digit run). */
+export const smsCode = (text) => ((/验证码\D{0,4}(\d{6})/.exec(text) || /(?<!\d)(\d{6})(?!\d)/.exec(text) || [])[1] || '')
 
 /** A citizen registered and signed in through the API (sandbox SMS). */
 export async function citizenSignedIn (base, who) {
@@ -120,7 +121,7 @@ export async function citizenSignedIn (base, who) {
   const s = await c.post('/api/v1/auth/sms-code', { phone: who.phone, purpose: 'register' })
   if (s.status !== 200) throw new Error('sms-code ' + s.status + ' ' + JSON.stringify(s.body))
   const box = await c.get('/api/v1/sandbox/sms-outbox?phone=' + who.phone)
-  const code = smsCodeOf((box.body && box.body.items && box.body.items[0] && box.body.items[0].text) || '')
+  const code = smsCode((box.body && box.body.items && box.body.items[0] && box.body.items[0].text) || '')
   if (!/^\d{6}$/.test(code)) throw new Error('no SMS code in the sandbox outbox')
   const reg = await c.post('/api/v1/auth/register', { type: 'person', name: who.name, id_number: who.id, phone: who.phone, sms_code: code, password: who.password })
   if (reg.status !== 201) throw new Error('register ' + reg.status + ' ' + JSON.stringify(reg.body))
