@@ -11,8 +11,8 @@ level=${1:-run}
 
 RUN_PKGS="gcc make pkg-config meson ninja-build python3 libh2o-evloop-dev libjansson-dev libsqlite3-dev
   libpq-dev libssl-dev libsodium-dev duktape-dev libinih-dev libpcre2-dev libqrencode-dev libcmocka-dev zlib1g-dev sqlite3
-  libcurl4-openssl-dev"
-TEST_PKGS="postgresql-15 python3-pytest python3-requests chromium fonts-noto-cjk"
+  libcurl4-openssl-dev libxlsxwriter-dev"
+TEST_PKGS="postgresql-15 python3-pytest python3-requests python3-aiosmtpd chromium fonts-noto-cjk"
 BENCH_PKGS="wrk nginx-light"
 
 pkgs=$RUN_PKGS

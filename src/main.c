@@ -10,10 +10,13 @@
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "mod/agent/agent.h"
+#include "mod/assistant/assistant.h"
 #include "mod/booking/booking.h"
 #include "mod/evaluation/evaluation.h"
 #include "mod/catalog/catalog.h"
 #include "mod/identity/identity.h"
+#include "mod/kb/kb.h"
 #include "mod/audit/audit.h"
 #include "mod/modules.h"
 #include "mod/notify/notify_internal.h"
@@ -112,6 +115,8 @@ static int cmd_serve(int argc, char **argv)
         tb_warn("evaluation: the default-rating sweep could not start");
     if (notify_worker_start() != 0)
         tb_warn("notify: the message delivery worker could not start");
+    if (agent_sweep_start() != 0)
+        tb_warn("agent: the assignment and idle sweep could not start");
     return tb_server_run() == 0 ? 0 : 1;
 }
 
@@ -149,6 +154,10 @@ static int cmd_seed(int argc, char **argv)
         rc = work_seed(db, dir, err, sizeof err); /* flows need the roles */
     if (rc == 0)
         rc = booking_seed(db, dir, err, sizeof err); /* halls need departments and matters */
+    if (rc == 0)
+        rc = kb_seed(db, dir, err, sizeof err); /* public content and the knowledge categories */
+    if (rc == 0)
+        rc = assistant_seed(db, dir, err, sizeof err); /* guided dialogues name matters */
     if (rc != 0)
         fprintf(stderr, "tongban: 演示数据导入失败: %s\n", err);
     else

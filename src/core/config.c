@@ -32,6 +32,11 @@ static const struct key {
     S(smtp_url), S(smtp_from), S(smtp_user), S(smtp_password), I(notify_max_attempts), I(notify_backoff_seconds),
     I(notify_breaker_failures), I(notify_breaker_seconds), I(notify_worker_ms), I(notify_timeout_seconds),
     I(notify_lease_seconds),
+    I(sse_max_streams), I(sse_poll_ms), I(sse_heartbeat_seconds), I(agent_default_channels),
+    I(agent_idle_prompt_seconds), I(agent_idle_close_seconds), I(agent_queue_notify_seconds), I(agent_history_hours),
+    I(agent_sweep_ms), I(agent_sessions_per_ip_hour),
+    S(sensitive_words_file),
+    I(kb_review_levels),
 };
 
 void tb_config_defaults(tb_config *c)
@@ -77,6 +82,17 @@ void tb_config_defaults(tb_config *c)
     c->notify_timeout_seconds = 10;
     c->notify_lease_seconds = 60;
     c->elevate_minutes = 10;
+    c->sse_max_streams = 10000;
+    c->sse_poll_ms = 300;
+    c->sse_heartbeat_seconds = 15;
+    c->agent_default_channels = 3;
+    c->agent_idle_prompt_seconds = 120;
+    c->agent_idle_close_seconds = 300;
+    c->agent_queue_notify_seconds = 10;
+    c->agent_history_hours = 48;
+    c->agent_sweep_ms = 1000;
+    c->agent_sessions_per_ip_hour = 30;
+    c->kb_review_levels = 1;
 }
 
 static int parse_int(const char *v, int *out)

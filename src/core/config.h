@@ -59,6 +59,19 @@ typedef struct {
     int notify_timeout_seconds;    /* one provider request */
     int notify_lease_seconds;      /* a claimed message is retaken by any node after this */
     int elevate_minutes;           /* SMS second factor: how long the elevated window stays open */
+    char sensitive_words_file[512]; /* sensitive words, one a line; "" = <seed_dir>/sensitive-words.txt; SIGHUP reloads */
+    int kb_review_levels;          /* knowledge review: 1 upward (any reviewer), 2 first-level then second-level */
+    /* server-sent events (src/http/stream.c) and human agents (src/mod/agent) */
+    int sse_max_streams;           /* open event streams per process; more get 503 STREAM_LIMIT */
+    int sse_poll_ms;               /* how often each event loop looks for new events of its streams */
+    int sse_heartbeat_seconds;     /* comment line on a silent stream */
+    int agent_default_channels;    /* concurrent sessions of an agent until the supervisor sets it */
+    int agent_idle_prompt_seconds; /* citizen silent this long in a session: a friendly prompt */
+    int agent_idle_close_seconds;  /* ... and this long: the session is closed, the channel freed */
+    int agent_queue_notify_seconds; /* queue position re-sent to waiting citizens at least this often */
+    int agent_history_hours;       /* earlier sessions of a visitor shown to the agent */
+    int agent_sweep_ms;            /* assignment, idle and queue sweep interval */
+    int agent_sessions_per_ip_hour; /* new 人工客服 sessions from one address per hour */
 } tb_config;
 
 /* path may be NULL: then $TONGBAN_CONFIG, then ./tongban.ini if present.

@@ -17,6 +17,7 @@
 
 typedef struct tb_thread tb_thread;
 typedef struct tb_req tb_req;
+typedef struct tb_stream tb_stream;
 
 typedef enum { TB_AUTH_PUBLIC = 0, TB_AUTH_CITIZEN, TB_AUTH_STAFF } tb_auth;
 
@@ -24,6 +25,7 @@ enum {
     TB_R_JSON = 1 << 0,      /* takes a JSON object body (415 otherwise) */
     TB_R_MULTIPART = 1 << 1, /* takes multipart/form-data (uploads) */
     TB_R_TEXT = 1 << 2,      /* answers text, not JSON (for the docs) */
+    TB_R_STREAM = 1 << 3,    /* answers a server-sent event stream (tb_reply_stream) */
 };
 
 /* One row of a module's route table. */
@@ -71,6 +73,8 @@ struct tb_req {
     /* JSON values released when the request ends */
     json_t *owned[16];
     int nowned;
+    /* set by tb_reply_stream: the reply is an event stream that outlives the handler */
+    tb_stream *stream;
 };
 
 /* ---- request input ---- */
@@ -99,6 +103,39 @@ void tb_reply_error(tb_req *r, tb_error *e); /* clears e */
 void tb_reply_raw(tb_req *r, int status, const char *type, const char *body, size_t len);
 /* Extra response header; name and value must outlive the request (arena). */
 void tb_reply_header(tb_req *r, const char *name, const char *value);
+
+/* ---- server-sent events (src/http/stream.c, docs/adr/0007) ----
+ * A handler of a TB_R_STREAM route answers with tb_reply_stream(): a
+ * `text/event-stream` response starts and the request stays open after the
+ * handler returns, holding no thread. A stream belongs to the event loop of
+ * its request; everything below is called on that loop only: from the
+ * handler (to send a backlog) and from the kind's poll function, which the
+ * loop's timer calls every sse_poll_ms with the loop's streams of that kind
+ * (it looks up new events, e.g. in the database, and sends them). Silent
+ * streams get a heartbeat comment every sse_heartbeat_seconds. A stream is
+ * freed when its client goes away; then kind->drop(data) is called. */
+typedef struct tb_stream_kind {
+    const char *name;
+    void (*poll)(tb_thread *t, tb_stream *const *streams, size_t n);
+    void (*drop)(void *data); /* frees a stream's data; may be NULL */
+} tb_stream_kind;
+/* Starts the stream (data: the module's, malloc'd, owned by the stream from now on, also on failure).
+ * NULL after replying an error, e.g. 503 STREAM_LIMIT beyond sse_max_streams open streams (or, for
+ * HEAD, after answering the headers only). */
+tb_stream *tb_reply_stream(tb_req *r, const tb_stream_kind *kind, void *data);
+/* Queues one event (id > 0 becomes the `id:` line a reconnecting browser sends back as
+ * Last-Event-ID). 0, or -1 when the stream is closing or its client stopped reading (the stream is
+ * then closed and may already be freed: do not use s after -1). */
+int tb_stream_send(tb_stream *s, const char *event, int64_t id, const char *data);
+int tb_stream_comment(tb_stream *s, const char *text);
+/* Ends the response after what is queued (the browser's EventSource reconnects unless told not to). */
+void tb_stream_close(tb_stream *s);
+void *tb_stream_data(tb_stream *s);
+/* The highest event id sent (or set), for the poll functions' cursors. */
+int64_t tb_stream_last_id(const tb_stream *s);
+void tb_stream_set_last_id(tb_stream *s, int64_t id);
+/* Open streams in this process (for /metrics and the tests). */
+long tb_stream_open_count(void);
 
 /* ---- routing ---- */
 /* Modules register their tables at start-up, before the server runs. */

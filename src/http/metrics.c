@@ -129,6 +129,8 @@ char *tb_metrics_render(tb_arena *a, size_t *len)
     put(&b, "tongban_build_info{version=\"%s\"} 1\n", TB_VERSION);
     put(&b, "# HELP tongban_uptime_seconds Seconds since the server started.\n# TYPE tongban_uptime_seconds gauge\n");
     put(&b, "tongban_uptime_seconds %lld\n", (long long)(tb_now() - started));
+    put(&b, "# HELP tongban_sse_streams_open Server-sent event streams open in this process.\n"
+            "# TYPE tongban_sse_streams_open gauge\ntongban_sse_streams_open %ld\n", tb_stream_open_count());
     put(&b, "# HELP tongban_http_requests_total HTTP requests by route and status class.\n"
             "# TYPE tongban_http_requests_total counter\n");
     for (size_t i = 0; stats && i < nstats; i++) /* one family = one contiguous group */

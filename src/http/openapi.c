@@ -19,7 +19,10 @@ static json_t *path_params(const char *pattern)
 
 static json_t *responses(const tb_route *r)
 {
-    json_t *ok = r->flags & TB_R_TEXT
+    json_t *ok = r->flags & TB_R_STREAM
+                     ? json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "服务器推送事件流（SSE）", "content",
+                                 "text/event-stream", "schema", "type", "string")
+                 : r->flags & TB_R_TEXT
                      ? json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "成功", "content", "text/plain", "schema",
                                  "type", "string")
                      : json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "成功", "content", "application/json",

@@ -25,6 +25,7 @@
 #include "core/timeutil.h"
 #include "http/http.h"
 #include "http/server_internal.h"
+#include "http/stream_internal.h"
 #include "rules/rules.h"
 
 typedef struct {
@@ -314,7 +315,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         size_t raw = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
         r.path = tb_arena_strndup(r.arena, req->path.base, raw);
         dispatch_api(&r);
-        bytes = send_reply(req, &r);
+        /* a TB_R_STREAM handler answered with tb_reply_stream: the response
+         * starts here and stays open after this function (src/http/stream.c) */
+        bytes = r.stream ? tb_stream_begin(req, &r) : send_reply(req, &r);
     } else {
         bytes = tb_static_serve(req, &r);
     }
@@ -392,6 +395,7 @@ static void *thread_main(void *arg)
     h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
     t->accept.ctx = &t->ctx;
     t->accept.hosts = globalconf.hosts;
+    tb_stream_loop_init(&t->base, t->ctx.loop); /* this loop's event streams and their timer */
     t->listener = h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     t->listener->data = t;
     h2o_socket_read_start(t->listener, on_accept);

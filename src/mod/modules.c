@@ -5,6 +5,8 @@
 
 #include "core/config.h"
 #include "http/http.h"
+#include "mod/agent/agent.h"
+#include "mod/assistant/assistant.h"
 #include "mod/audit/audit.h"
 #include "mod/booking/booking.h"
 #include "mod/calendar/calendar.h"
@@ -13,6 +15,7 @@
 #include "mod/evaluation/evaluation.h"
 #include "mod/feedback/feedback.h"
 #include "mod/identity/identity.h"
+#include "mod/kb/kb.h"
 #include "mod/modules.h"
 #include "mod/notify/notify.h"
 #include "mod/org/org.h"
@@ -37,6 +40,9 @@ void tb_modules_register(void)
     booking_register();
     evaluation_register();
     feedback_register();
+    kb_register();
+    agent_register();
+    assistant_register();
 }
 
 int tb_modules_check(char *err, size_t errlen)
@@ -49,5 +55,11 @@ int tb_modules_check(char *err, size_t errlen)
         snprintf(err, errlen, "queue_booked_insert 只能是 end3 或 front3: %s", tb_cfg.queue_booked_insert);
         return -1;
     }
+    if (tb_cfg.kb_review_levels != 1 && tb_cfg.kb_review_levels != 2) {
+        snprintf(err, errlen, "kb_review_levels 只能是 1 或 2: %d", tb_cfg.kb_review_levels);
+        return -1;
+    }
+    if (assistant_init(err, errlen) != 0)
+        return -1;
     return notify_init(err, errlen);
 }

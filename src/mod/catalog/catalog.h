@@ -45,5 +45,12 @@ int catalog_set_status(tb_db *db, const char *code, const char *status, const js
 bool catalog_is_window_only(tb_db *db, const char *code);
 /* Makes every node reload the catalog. */
 int catalog_bump_epoch(tb_db *db);
+/* Published matters a question names (full-text search, keeping the hits where the question's
+ * words, synonyms or pinyin cover at least two characters of the matter's name or short name),
+ * best first, applicable in region when given (NULL/"" = anywhere); up to max (at most 64) into
+ * out, valid like catalog_find's. Returns the count. */
+int catalog_lookup(tb_req *r, const char *q, const char *region, const catalog_matter **out, int max);
+/* The published matter whose full or short name appears in text (the longest such name), or NULL. */
+const catalog_matter *catalog_named_in(tb_req *r, const char *text);
 
 #endif

@@ -50,6 +50,15 @@ static const org_perm perms[] = {
     {"complaint.handle", "投诉受理（录入来电来访、登记、调查、办结）", "business"},
     {"complaint.review", "投诉审核与批示", "business"},
     {"complaint.stats", "投诉统计（部门、人员绩效）", "business"},
+    {"assistant.dialogue.read", "查看智能客服多轮问答模板", "business"},
+    {"assistant.dialogue.write", "维护智能客服多轮问答模板（编辑、校验、发布、停用）", "business"},
+    {"agent.serve", "人工客服接待（坐席状态、会话、常用语、转接、疑难登记）", "business"},
+    {"agent.supervise", "客服班长（坐席状态监控、通道设置）", "business"},
+    {"kb.read", "查看知识库（分类、知识、流转记录）", "business"},
+    {"kb.edit", "知识采编（栏目分类、知识新增修改删除、导入导出、评价处置、未解决问题）", "business"},
+    {"kb.review", "知识审核（审核通过上架、退回修改）", "business"},
+    {"kb.stats", "知识统计分析与运营管理", "business"},
+    {"content.write", "维护公示公告、政策法规、网站常见问题（编辑、发布、撤回）", "business"},
 };
 
 static const char *const kinds[][2] = {

@@ -45,6 +45,11 @@ const routes = [
   },
   { path: '/password-reset', name: 'password-reset', component: () => import('./views/space/ResetPassword.vue'), meta: { title: '找回密码' } },
   { path: '/my/password', name: 'password', component: () => import('./views/ChangePassword.vue'), meta: { title: '修改密码', auth: true } },
+  { path: '/agent', name: 'agent', component: () => import('./views/AgentPage.vue'), meta: { title: '人工客服' } },
+  { path: '/notices', name: 'notices', component: () => import('./views/ContentList.vue'), meta: { title: '公示公告', contentType: 'notice' } },
+  { path: '/policies', name: 'policies', component: () => import('./views/ContentList.vue'), meta: { title: '政策法规', contentType: 'policy' } },
+  { path: '/faq', name: 'faq', component: () => import('./views/ContentList.vue'), meta: { title: '常见问题', contentType: 'faq' } },
+  { path: '/content/:id(\\d+)', name: 'content', component: () => import('./views/ContentDetail.vue'), meta: { title: '公开内容' } },
   { path: '/progress', name: 'progress', component: () => import('./views/Progress.vue'), meta: { title: '进度查询' } },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
 ]

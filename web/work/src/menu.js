@@ -36,6 +36,22 @@ export const menu = [
     { path: '/evaluations/rectifications', title: '差评整改', perm: 'evaluation.read', testid: 'menu-rectifications' },
     { path: '/evaluations/stats', title: '评价统计', perm: 'evaluation.read', testid: 'menu-evaluation-stats' },
   ] },
+  { group: '人工客服', items: [
+    { path: '/agent/console', title: '客服工作台', perm: 'agent.serve', testid: 'menu-agent-console' },
+    { path: '/agent/monitor', title: '坐席监控', perm: 'agent.supervise', testid: 'menu-agent-monitor' },
+  ] },
+  { group: '知识库', items: [
+    { path: '/kb/items', title: '知识维护', perm: 'kb.read', testid: 'menu-kb-items' },
+    { path: '/kb/review', title: '知识审核', perm: 'kb.review', testid: 'menu-kb-review' },
+    { path: '/kb/categories', title: '栏目分类', perm: 'kb.read', testid: 'menu-kb-categories' },
+    { path: '/kb/ratings', title: '评价处置', perm: 'kb.edit', testid: 'menu-kb-ratings' },
+    { path: '/kb/unanswered', title: '未解决问题', perm: 'kb.edit', testid: 'menu-kb-unanswered' },
+    { path: '/kb/stats', title: '统计与运营', perm: 'kb.stats', testid: 'menu-kb-stats' },
+    { path: '/content', title: '公开内容', perm: 'content.write', testid: 'menu-content' },
+  ] },
+  { group: '智能客服', items: [
+    { path: '/assistant/dialogues', title: '多轮问答模板', perm: 'assistant.dialogue.read', testid: 'menu-dialogues' },
+  ] },
   { group: '安全审计', items: [
     { path: '/audit', title: '审计日志', perm: 'audit.read', testid: 'menu-audit' },
   ] },
