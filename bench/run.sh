@@ -22,6 +22,18 @@
 #      checked in the database afterwards (bench/booking_prepare.py check:
 #      counters equal rows, never over the quota). Goal: >= 2,000 attempts/s
 #      on SQLite. Alone: `bench/run.sh booking` (or BENCH_ONLY=booking).
+#  (h) message center: messages accepted/s through the signed send API of a
+#      registered application (bench/messages.lua, requests pre-signed by
+#      bench/messages_prepare.py: HMAC-SM3 is not available in wrk's Lua), one
+#      message per request (POST /api/v1/msg/send) and batches of 100
+#      (/api/v1/msg/send-batch), wrk -t2 -c64 / -c8, with sms_provider = sandbox
+#      (delivered in the accepting transaction); p99; accept -> delivered
+#      (delivered_at - created_at from the messages table). A second run with
+#      sms_provider = http against bench/messages_mock.py (a local provider that
+#      checks every signature): a burst of 10,000 messages, the worker's
+#      dispatch rate while the queue drains and accept -> delivered. Reference:
+#      the single-row INSERT loop of (b) (bench/ref_sqlite_insert.c) in the same
+#      run. Goal: >= 5,000 messages/s on SQLite. Alone: `bench/run.sh messages`.
 # Prints a Markdown table and writes it to bench/results/latest.md.
 #
 # Environment: TB_BIN (default build/tongban), BENCH_DURATION (default 10s),
@@ -29,7 +41,7 @@
 # the SQLite reference; default NORMAL, the server's default), BENCH_SKIP_PG=1,
 # BENCH_SKIP_FULL=1 (skip the extra SQLite run with sqlite_synchronous = full),
 # BENCH_KEEP=1 (keep the temp dir), BENCH_ONLY=booking (only (g); same as the
-# argument `booking`), BENCH_BOOKING_CONNECTIONS (default 200). Loopback only; the whole run takes about
+# argument `booking`), BENCH_ONLY=messages (only (h); the argument `messages`), BENCH_BOOKING_CONNECTIONS (default 200). Loopback only; the whole run takes about
 # two minutes.
 set -euo pipefail
 
@@ -74,7 +86,7 @@ start_tb() {
   local name=$1 db=$2 port=$3 dir="$WORK/$1"
   mkdir -p "$dir/data"
   export TONGBAN_LISTEN=127.0.0.1:$port TONGBAN_DATABASE=$db TONGBAN_DATA_DIR=$dir/data \
-         TONGBAN_WEB_ROOT=$ROOT/web/dist TONGBAN_SMS_PROVIDER=sandbox TONGBAN_SEED_DIR=$ROOT/seed \
+         TONGBAN_WEB_ROOT=$ROOT/web/dist TONGBAN_SMS_PROVIDER=${TB_SMS_PROVIDER:-sandbox} TONGBAN_SEED_DIR=$ROOT/seed \
          TONGBAN_REGIONS_FILE=$REGIONS TONGBAN_SQLITE_SYNCHRONOUS=${TB_SYNC:-normal}
   unset TONGBAN_CONFIG
   (cd "$dir" && "$TB_BIN" migrate >"$dir/migrate.log" 2>&1) || { cat "$dir/migrate.log" >&2; exit 1; }
@@ -231,6 +243,125 @@ booking_notes() {
   true
 }
 
+# ------------------------------------------------------------------ (h) message center: functions
+MSG_CONN=64        # connections sending single messages
+MSG_CONN_BATCH=8   # connections sending batches of 100 (a business system sends few, large requests)
+MSG_THREADS=2
+MSG_BURST=100   # batch requests of 100 in the http run: 10,000 messages
+
+# wrk output of messages.lua -> "messages_per_s p99_ms accepted_requests other first_error"
+messages_rate() {
+  "$PY" - "$1" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"MSG accepted=(\d+) duplicate=(\d+) other=(\d+) per_request=(\d+) duration_us=(\d+) p99_us=(\d+)", t)
+e = re.search(r"MSG first_error=(.*)", t)
+if not m:
+    print("0 nan 0 0 -"); sys.exit()
+a, d, o, k, dur, p = map(int, m.groups())
+print(f"{a * k / (dur / 1e6):.0f} {p / 1000:.2f} {a} {o + d} {(e.group(1)[:120] if e else '-').replace(' ', '_')}")
+EOF
+}
+
+# messages_scenario URL DB SCENARIO N_REQUESTS DURATION TAG CONNECTIONS
+#   -> sets MS_<TAG>="rate|p99|accepted|other|first|check"
+messages_scenario() {
+  local url=$1 db=$2 sc=$3 n=$4 dur=$5 tag=$6 conn=$7 state="$WORK/msg_$6.txt" rate p99 acc other first chk app
+  log "(h) messages, $tag: signing $n requests"
+  "$PY" "$ROOT/bench/messages_prepare.py" prepare "$url" "$TB_BIN" "$sc" "$n" "$state"
+  log "(h) messages, $tag: wrk -t$MSG_THREADS -c$conn -d$dur"
+  TB_BENCH_MESSAGES="$state" TB_BENCH_THREADS=$MSG_THREADS \
+    wrk -t$MSG_THREADS -c"$conn" -d"$dur" --latency -s "$ROOT/bench/messages.lua" "$url" >"$WORK/wrk_msg_$tag.txt"
+  read -r rate p99 acc other first <<<"$(messages_rate "$WORK/wrk_msg_$tag.txt")"
+  app=$(head -n1 "$state" | cut -f2)
+  chk=$("$PY" "$ROOT/bench/messages_prepare.py" check "$db" "$app" "$WORK/wrk_msg_$tag.txt" 2>&1 | tail -n 1 || true)
+  log "(h) $tag: $rate messages/s (p99 $p99 ms, $acc requests accepted, $other other); $chk"
+  printf -v "MS_${tag}" '%s' "$rate|$p99|$acc|$other|$first|$chk"
+}
+
+MS_RAN=""
+messages_run() {
+  local port url pid mport secret mpid
+  port=$(free_port); url="http://127.0.0.1:$port"
+  log "(h) message center on SQLite, sms_provider = sandbox"
+  start_tb messages_sandbox "$WORK/messages_sandbox/tongban.db" "$port"
+  pid=$TB_PID
+  messages_scenario "$url" "$WORK/messages_sandbox/tongban.db" single 60000 "$DUR" single "$MSG_CONN"
+  messages_scenario "$url" "$WORK/messages_sandbox/tongban.db" batch 1500 "$DUR" batch "$MSG_CONN_BATCH"
+  stop_pid "$pid"
+  MS_RAN="sandbox"
+
+  log "(h) message center on SQLite, sms_provider = http (bench/messages_mock.py)"
+  mport=$(free_port); secret="bench-$RANDOM$RANDOM"
+  "$PY" "$ROOT/bench/messages_mock.py" "$mport" "$secret" >"$WORK/messages_mock.txt" 2>&1 &
+  mpid=$!
+  PIDS+=("$mpid")
+  for _ in $(seq 1 100); do grep -q ready "$WORK/messages_mock.txt" && break; sleep 0.05; done
+  port=$(free_port); url="http://127.0.0.1:$port"
+  TB_SMS_PROVIDER=http TONGBAN_SMS_HTTP_URL="http://127.0.0.1:$mport/sms/send" TONGBAN_SMS_HTTP_SECRET=$secret \
+    TONGBAN_NOTIFY_WORKER_MS=50 TONGBAN_NOTIFY_BREAKER_FAILURES=100000 \
+    start_tb messages_http "$WORK/messages_http/tongban.db" "$port"
+  pid=$TB_PID
+  log "(h) messages, http: signing $MSG_BURST requests of 100"
+  "$PY" "$ROOT/bench/messages_prepare.py" prepare "$url" "$TB_BIN" batch "$MSG_BURST" "$WORK/msg_http.txt"
+  "$PY" "$ROOT/bench/messages_prepare.py" burst "$url" "$WORK/msg_http.txt" >"$WORK/burst_http.txt"
+  MS_http_burst=$(cat "$WORK/burst_http.txt")
+  log "(h) http: $MS_http_burst"
+  MS_http_drain=$("$PY" "$ROOT/bench/messages_prepare.py" drain "$WORK/messages_http/tongban.db" \
+    "$(head -n1 "$WORK/msg_http.txt" | cut -f2)" 300)
+  log "(h) http: $MS_http_drain"
+  MS_http_check=$("$PY" "$ROOT/bench/messages_prepare.py" check "$WORK/messages_http/tongban.db" \
+    "$(head -n1 "$WORK/msg_http.txt" | cut -f2)" "$WORK/burst_http.txt" 2>&1 | tail -n 1 || true)
+  log "(h) http: $MS_http_check"
+  stop_pid "$pid"
+  kill "$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null || true
+  MS_http_mock=$(grep MOCK "$WORK/messages_mock.txt" || echo "MOCK not reported")
+  unset TONGBAN_SMS_HTTP_URL TONGBAN_SMS_HTTP_SECRET TONGBAN_NOTIFY_WORKER_MS TONGBAN_NOTIFY_BREAKER_FAILURES
+  MS_RAN="sandbox http"
+  if [ -z "${REF_SQ:-}" ]; then
+    log "(h) reference: single-row INSERT loop on SQLite (WAL, synchronous=$SQLITE_SYNC)"
+    gcc -O2 -o "$WORK/ref_sqlite_insert" "$ROOT/bench/ref_sqlite_insert.c" -lsqlite3
+    "$WORK/ref_sqlite_insert" "$WORK/messages_sandbox/ref.db" "$DUR_S" "$SQLITE_SYNC" >"$WORK/ref_sqlite_msg.txt"
+    REF_SQ=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' "$WORK/ref_sqlite_msg.txt" | awk '{printf "%.0f", $1}')
+  fi
+}
+
+# accept -> delivered figures of a CHECK line
+messages_latency() {
+  echo "$1" | sed -n 's/.*p50_s=\([^ ]*\) p99_s=\([^ ]*\) max_s=\([^ ]*\).*/accept→delivered p50 \1 s, p99 \2 s, max \3 s/p'
+}
+
+# Markdown rows of (h)
+messages_rows() {
+  [ -n "$MS_RAN" ] || return 0
+  local tag what rate p99 acc other first chk v rate_d
+  for tag in single batch; do
+    v="MS_${tag}"; IFS='|' read -r rate p99 acc other first chk <<<"${!v}"
+    if [ "$tag" = single ]; then what="one message per request (\`/api/v1/msg/send\`), $MSG_CONN connections"; else what="batches of 100 (\`/api/v1/msg/send-batch\`), $MSG_CONN_BATCH connections"; fi
+    echo "| (h) messages accepted and delivered/s, SQLite, sandbox provider, $what, $DUR | $rate (p99 $p99 ms per request; $(messages_latency "$chk"); ${chk%% p50*}) | single-row INSERT loop, WAL, synchronous=$SQLITE_SYNC: ${REF_SQ:-–}/s | $(ratio "$rate" "${REF_SQ:-0}") | ≥ 5,000/s: $(verdict "$rate" 5000) |"
+  done
+  if [[ " $MS_RAN " == *" http "* ]]; then
+    rate_d=$(echo "$MS_http_drain" | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
+    echo "| (h) worker dispatch rate, SQLite, sms_provider = http (bench/messages_mock.py), a burst of $((MSG_BURST * 100)) messages (8 clients, batches of 100) | ${rate_d:-–} delivered/s ($MS_http_drain; $(messages_latency "$MS_http_check"); $MS_http_burst; $MS_http_mock) | single-row INSERT loop: ${REF_SQ:-–}/s | $(ratio "${rate_d:-0}" "${REF_SQ:-0}") | |"
+  fi
+}
+
+messages_notes() {
+  local tag v rate p99 acc other first chk
+  [ -n "$MS_RAN" ] || return 0
+  for tag in single batch; do
+    v="MS_${tag}"
+    IFS='|' read -r rate p99 acc other first chk <<<"${!v}"
+    [ "$first" != "-" ] && echo "First answer other than 202 / 200 in (h) $tag: \`${first//_/ }\`"
+    case "$chk" in "CHECK ok"*) ;; *) echo "**(h) $tag: outcome check failed: ${chk:-not run}**" ;; esac
+  done
+  if [[ " $MS_RAN " == *" http "* ]]; then
+    case "$MS_http_check" in "CHECK ok"*) ;; *) echo "**(h) http: outcome check failed: ${MS_http_check:-not run}**" ;; esac
+    case "$MS_http_mock" in *" bad=0"*) ;; *) echo "**(h) http: the mock provider refused requests: $MS_http_mock**" ;; esac
+  fi
+  true
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else printf "–" }'; }
 verdict() { awk -v v="$1" -v g="$2" 'BEGIN { if (v != "" && v + 0 >= g + 0) print "met"; else print "**not met**" }'; }
 
@@ -257,6 +388,27 @@ if [ "${BENCH_ONLY:-${1:-all}}" = booking ]; then
     booking_rows
     echo
     booking_notes
+  } >"$OUT"
+  cat "$OUT"
+  exit 0
+fi
+
+# ------------------------------------------------------------------ (h) alone
+if [ "${BENCH_ONLY:-${1:-all}}" = messages ]; then
+  messages_run
+  OUT="$ROOT/bench/results/messages.md"
+  mkdir -p "$ROOT/bench/results"
+  {
+    echo "## Tongban message center benchmark — $DATE"
+    echo
+    echo "Machine: $CPU, $NCPU cores. tongban: ${VERSION} (commit $COMMIT). Loopback only, load generator on the same machine."
+    echo "Load average before the run: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo
+    echo "| benchmark | tongban | reference | ratio tongban/reference | goal |"
+    echo "|---|---|---|---|---|"
+    messages_rows
+    echo
+    messages_notes
   } >"$OUT"
   cat "$OUT"
   exit 0
@@ -398,6 +550,9 @@ fi
 # ------------------------------------------------------------------ (g) booking attempts
 booking_run
 
+# ------------------------------------------------------------------ (h) message center
+messages_run
+
 # ------------------------------------------------------------------ (e) (f) in-process engines
 BUILD_DIR=$(dirname "$TB_BIN")
 FLOW_LINE="not built"; SEARCH_LINE="not built"
@@ -445,6 +600,7 @@ mkdir -p "$ROOT/bench/results"
   echo "| (c) tongban RSS idle (after start + seed) | $(mb "$RSS_IDLE") | | | |"
   echo "| (c) tongban RSS after (a) | $(mb "$RSS_AFTER") | | | |"
   booking_rows
+  messages_rows
   echo
   echo "(e) flow engine, in-process: $FLOW_LINE"
   echo
@@ -460,6 +616,7 @@ mkdir -p "$ROOT/bench/results"
   [ "$SUB_FULL_FIRST" != "-" ] && echo "First non-201 submission answer on SQLite (full): \`${SUB_FULL_FIRST//_/ }\`"
   [ "$SUB_PG_FIRST" != "-" ] && echo "First non-201 submission answer on PostgreSQL: \`${SUB_PG_FIRST//_/ }\`"
   booking_notes
+  messages_notes
   true
 } >"$OUT"
 cat "$OUT"

@@ -4,7 +4,7 @@ Mock providers run inside the test process:
 - MockSMS: the SMS provider API (http.server on 127.0.0.1). It checks every request's HMAC-SM3 signature
   ("<X-Tongban-Timestamp>\\n<body>" under the configured secret) and the body's shape, and can fail chosen
   phones a number of times or hang before answering. It also serves as an application's callback receiver.
-- MockSMTP: a small SMTP responder (EHLO/MAIL/RCPT/DATA) that keeps every message it was given.
+- MockSMTP: a local SMTP sink (aiosmtpd) that keeps every message it was given.
 
 Queued messages come from the platform's own SMS (POST /api/v1/auth/sms-code becomes a `messages` row
 when sms_provider = http) and from the send API of a registered application (e-mail). Moving a failed
@@ -19,7 +19,6 @@ import hmac
 import json
 import os
 import signal
-import socketserver
 import subprocess
 import threading
 import time
@@ -28,7 +27,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from conftest import TB_BIN, TB_TEST_PG, Client, Server, new_phone, pg_scratch_database, staff_session
+from aiosmtpd.controller import Controller
+
+from conftest import (TB_BIN, TB_TEST_PG, Client, Server, free_port, new_phone, pg_scratch_database,
+                      staff_session)
 
 assert "sm3" in hashlib.algorithms_available, "this Python's OpenSSL lacks SM3"
 
@@ -123,68 +125,30 @@ class MockSMS:
 
 
 class MockSMTP:
-    """Accepts every message; .messages: (mail_from, [rcpt], raw bytes)."""
+    """A local SMTP sink (aiosmtpd, Debian python3-aiosmtpd) that accepts every message;
+    .messages: (mail_from, [rcpt], raw bytes) with the envelope addresses as given in MAIL FROM / RCPT TO."""
 
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
         mock = self
 
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, line):
-                self.wfile.write(line.encode() + b"\r\n")
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                with mock.lock:
+                    mock.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+                return "250 OK queued"
 
-            def handle(self):
-                self.reply("220 mock.smtp ESMTP")
-                mail_from, rcpts = None, []
-                while True:
-                    line = self.rfile.readline(4096)
-                    if not line:
-                        return
-                    cmd = line.decode("utf-8", "replace").strip()
-                    up = cmd.upper()
-                    if up.startswith("EHLO"):
-                        self.wfile.write(b"250-mock.smtp\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
-                    elif up.startswith("HELO") or up in ("NOOP", "RSET"):
-                        self.reply("250 OK")
-                    elif up.startswith("MAIL FROM:"):
-                        mail_from = cmd[10:].split()[0]
-                        self.reply("250 OK")
-                    elif up.startswith("RCPT TO:"):
-                        rcpts.append(cmd[8:].split()[0])
-                        self.reply("250 OK")
-                    elif up == "DATA":
-                        self.reply("354 go ahead")
-                        data = []
-                        while True:
-                            l = self.rfile.readline(65536)
-                            if not l or l == b".\r\n":
-                                break
-                            data.append(l[1:] if l.startswith(b"..") else l)
-                        with mock.lock:
-                            mock.messages.append((mail_from, rcpts, b"".join(data)))
-                        self.reply("250 OK queued")
-                        mail_from, rcpts = None, []
-                    elif up == "QUIT":
-                        self.reply("221 bye")
-                        return
-                    else:
-                        self.reply("502 not implemented")
-
-        class TCPServer(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self.server = TCPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     @property
     def url(self):
-        return f"smtp://127.0.0.1:{self.server.server_address[1]}"
+        return f"smtp://127.0.0.1:{self.port}"
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.controller.stop()
 
 
 def wait_for(what, fn, timeout=30, every=0.05):
@@ -449,7 +413,7 @@ def test_email_over_smtp_with_chinese_subject_and_callback(srv2, mocks2):
     assert rr["provider"] == "smtp" and rr["attempts"] == 1
     assert len(smtp.messages) == 1
     mail_from, rcpts, raw = smtp.messages[0]
-    assert mail_from == "<noreply@gaj.example.cn>" and rcpts == [f"<{to}>"]
+    assert mail_from == "noreply@gaj.example.cn" and rcpts == [to]
     assert all(b < 0x80 for b in raw), "the message on the wire must be 7-bit (encoded words, base64 body)"
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert msg["Subject"] == "您的办件230102202611280001已办结"

@@ -1,7 +1,7 @@
 /* Delivery of the message center's queue (§3-1-1-6).
  *
- * Local channels (the sandbox) are delivered inside the enqueueing transaction. Everything else is sent by
- * one worker thread per node with its own database connection:
+ * Local channels (the sandbox) are delivered inside the enqueueing transaction (the row is inserted
+ * `delivered`). Everything else is sent by one worker thread per node with its own database connection:
  *   1. due rows: accepted or failed with next_at <= now, or sending with an expired lease;
  *   2. claim: one UPDATE guarded by the old status (and, for a retaken row, by the expired lease), so two
  *      nodes never both claim a row; the new lease_until is this claim's fencing token;
@@ -31,11 +31,12 @@
 #define BATCH 32
 #define CHAIN_MAX 4
 
-static const char SQL_LOCAL_DONE[] =
-    "UPDATE messages SET status = 'delivered', provider = 'sandbox', attempts = attempts + 1, sending_at = ?, "
-    "delivered_at = ?, lease_until = NULL, error = NULL WHERE id = ?";
-static const char SQL_DUE[] = "SELECT id FROM messages WHERE (status IN ('accepted', 'failed') AND next_at <= ?) "
-                              "OR (status = 'sending' AND lease_until < ?) ORDER BY next_at, id LIMIT ?";
+/* One query per status, each an ordered range of messages_due (one query with OR sorts the whole backlog
+ * on every pass); merged by (next_at, id) in run_once. */
+static const char SQL_DUE_WAITING[] =
+    "SELECT id, next_at FROM messages WHERE status = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?";
+static const char SQL_DUE_LEASED[] = "SELECT id, next_at FROM messages WHERE status = 'sending' AND lease_until < ? "
+                                     "ORDER BY next_at, id LIMIT ?";
 static const char SQL_CLAIM[] =
     "UPDATE messages SET status = 'sending', lease_until = ?, sending_at = ? WHERE id = ? AND "
     "((status IN ('accepted', 'failed') AND next_at <= ?) OR (status = 'sending' AND lease_until < ?))";
@@ -61,21 +62,42 @@ bool notify_channel_local(const char *channel)
     return false;
 }
 
-int notify_deliver_local(tb_db *db, int64_t id, const notify_message *m)
+int notify_deliver_local(tb_db *db, const notify_message *m, const char *enc, const char *bidx)
 {
-    const notify_provider *chain[CHAIN_MAX];
-    if (notify_chain(m->channel, chain, CHAIN_MAX) < 1)
-        return -1;
-    notify_outgoing o = {.db = db, .id = id, .app = m->app, .channel = m->channel, .recipient = m->recipient,
-                         .subject = m->subject, .body = m->body, .purpose = m->purpose};
-    char err[256];
-    if (notify_provider_send(chain[0], &o, err, sizeof err) != 0)
-        return -1;
-    int64_t now = tb_now();
-    if (tb_db_exec(db, SQL_LOCAL_DONE, "iii", now, now, id) != 1)
+    /* the sandbox provider's outbox row (as providers.c writes it), with the recipient as already encrypted
+     * for the message row: no second encryption and blind index per message */
+    const char *text = m->body;
+    char *joined = NULL;
+    if (!strcmp(m->channel, "email") && m->subject && *m->subject) {
+        size_t n = strlen(m->subject) + strlen(m->body) + 2;
+        if (!(joined = malloc(n)))
+            return -1;
+        snprintf(joined, n, "%s\n%s", m->subject, m->body);
+        text = joined;
+    }
+    int rc = notify_outbox_put_enc(db, enc, bidx, m->purpose ? m->purpose : "", text, "sandbox");
+    free(joined);
+    if (rc != 0)
         return -1;
     tb_metrics_count("messages_delivered", 1);
     return 0;
+}
+
+/* The worker's writes on SQLite go through a transaction, which takes this process's writer mutex in turn
+ * with the request threads: a bare statement would wait for the file lock with the busy handler's sleeps
+ * and lose to them whenever acceptance is busy (delivery starved while the send API is under load).
+ *   long n = wbegin(db) ? wend(db, tb_db_exec(...)) : -1;   (PostgreSQL: the statement alone) */
+static bool wbegin(tb_db *db) { return db->kind != TB_DB_SQLITE || tb_db_begin(db) == 0; }
+
+static long wend(tb_db *db, long n)
+{
+    if (db->kind != TB_DB_SQLITE)
+        return n;
+    if (n < 0) {
+        tb_db_rollback(db);
+        return n;
+    }
+    return tb_db_commit(db) == 0 ? n : -1;
 }
 
 static int64_t lease_seconds(void)
@@ -160,7 +182,9 @@ static void finish_failed(tb_db *db, int64_t id, int64_t lease, const row *w, co
     int max = tb_cfg.notify_max_attempts > 0 ? tb_cfg.notify_max_attempts : 1;
     bool dead = permanent || w->attempts + 1 >= max;
     int64_t next = now + notify_backoff((int)w->attempts + 1, tb_cfg.notify_backoff_seconds);
-    long n = tb_db_exec(db, SQL_FAILED, "tttiiii", dead ? "dead" : "failed", provider, reason, now, next, id, lease);
+    long n = wbegin(db) ? wend(db, tb_db_exec(db, SQL_FAILED, "tttiiii", dead ? "dead" : "failed", provider, reason,
+                                               now, next, id, lease))
+                        : -1;
     if (n != 1) {
         if (n < 0)
             tb_error("notify: message %lld: %s", (long long)id, tb_db_errmsg(db));
@@ -178,7 +202,7 @@ static void finish_failed(tb_db *db, int64_t id, int64_t lease, const row *w, co
 static void process(tb_db *db, int64_t id)
 {
     int64_t now = tb_now(), lease = now + lease_seconds();
-    if (tb_db_exec(db, SQL_CLAIM, "iiiii", lease, now, id, now, now) != 1)
+    if ((wbegin(db) ? wend(db, tb_db_exec(db, SQL_CLAIM, "iiiii", lease, now, id, now, now)) : -1) != 1)
         return; /* another node was first, or the row changed */
     row w;
     if (row_load(db, id, &w) != 0) {
@@ -218,7 +242,7 @@ static void process(tb_db *db, int64_t id)
         notify_provider_result(chain[i], rc == 0, tb_now());
         last = notify_provider_name(chain[i]);
         if (rc == 0) {
-            long k = tb_db_exec(db, SQL_DELIVERED, "tiii", last, tb_now(), id, lease);
+            long k = wbegin(db) ? wend(db, tb_db_exec(db, SQL_DELIVERED, "tiii", last, tb_now(), id, lease)) : -1;
             if (k == 1) {
                 tb_metrics_count("messages_delivered", 1);
                 callback(db, id, &w, "delivered", last, NULL);
@@ -233,28 +257,57 @@ static void process(tb_db *db, int64_t id)
     }
     if (!last) { /* every provider's breaker is open: not an attempt, wait for the first trial */
         int64_t at = reopen > tb_now() ? reopen : tb_now() + 1;
-        tb_db_exec(db, SQL_RELEASE, "itii", at, "服务商熔断中，暂缓发送", id, lease);
+        if (wbegin(db))
+            wend(db, tb_db_exec(db, SQL_RELEASE, "itii", at, "服务商熔断中，暂缓发送", id, lease));
     } else {
         finish_failed(db, id, lease, &w, last, reasons, false);
     }
     row_free(&w);
 }
 
-/* One pass: claims and sends what is due. Returns how many rows were due. */
+typedef struct {
+    int64_t id, next_at;
+} due;
+
+static int due_cmp(const void *a, const void *b)
+{
+    const due *x = a, *y = b;
+    if (x->next_at != y->next_at)
+        return x->next_at < y->next_at ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int due_collect(tb_stmt *st, due *out, int n)
+{
+    while (st && n < 3 * BATCH && tb_stmt_step(st) == TB_ROW) {
+        out[n].id = tb_stmt_int(st, 0);
+        out[n++].next_at = tb_stmt_int(st, 1);
+    }
+    tb_stmt_done(st);
+    return n;
+}
+
+/* One pass: claims and sends what is due, oldest first. Returns how many rows were due (at most BATCH). */
 static int run_once(tb_db *db)
 {
-    int64_t now = tb_now(), ids[BATCH];
+    int64_t now = tb_now();
+    due d[3 * BATCH];
     int n = 0;
-    tb_stmt *st = tb_db_query(db, SQL_DUE, "iii", now, now, (int64_t)BATCH);
+    tb_stmt *st = tb_db_query(db, SQL_DUE_WAITING, "tii", "accepted", now, (int64_t)BATCH);
     if (!st) {
         tb_error("notify worker: %s", tb_db_errmsg(db));
         return 0;
     }
-    while (n < BATCH && tb_stmt_step(st) == TB_ROW)
-        ids[n++] = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
+    n = due_collect(st, d, n);
+    n = due_collect(tb_db_query(db, SQL_DUE_WAITING, "tii", "failed", now, (int64_t)BATCH), d, n);
+    n = due_collect(tb_db_query(db, SQL_DUE_LEASED, "ii", now, (int64_t)BATCH), d, n);
+    qsort(d, (size_t)n, sizeof d[0], due_cmp);
+    if (n > BATCH)
+        n = BATCH;
+    /* claimed one at a time, right before sending: only the message at the provider is `sending` when the
+     * process dies, the others are taken again at once after a restart */
     for (int i = 0; i < n && !tb_server_stopping(); i++)
-        process(db, ids[i]);
+        process(db, d[i].id);
     return n;
 }
 

@@ -10,6 +10,9 @@
 #include "mod/notify/notify.h"
 
 int notify_outbox_put(tb_db *db, const char *phone, const char *purpose, const char *text, const char *provider);
+/* The same with the phone already encrypted (tb_field_encrypt) and its blind index. */
+int notify_outbox_put_enc(tb_db *db, const char *enc, const char *bidx, const char *purpose, const char *text,
+                          const char *provider);
 /* Newest first; NULL on a database error. */
 json_t *notify_outbox_list(tb_db *db, const char *phone, int64_t limit, int64_t offset, int64_t *total);
 
@@ -22,19 +25,22 @@ typedef struct {
     int template_version;
     const char *channel;       /* "sms" | "email" */
     const char *recipient;     /* phone number or e-mail address (plain; stored encrypted) */
+    const char *recipient_bidx; /* NULL, or tb_blind_index(recipient) when the caller has made it already */
     const char *subject, *body, *purpose;
     int64_t send_at;           /* 0: now */
 } notify_message;
-/* Inserts in the caller's transaction as `accepted`, and when the channel's provider is local (the sandbox)
- * delivers it in the same transaction. Returns the id; -2 when the idempotency key was used before
- * (*existing = that message's id); -1 on error. */
-int64_t notify_enqueue(tb_db *db, const notify_message *m, int64_t *existing);
+/* Inserts as `accepted` in the caller's transaction (or one of its own when there is none); when the channel's
+ * provider is local (the sandbox) and the message is due, the row is inserted `delivered` and the provider
+ * given the message in the same transaction (*delivered = true). Returns the id; -2 when the idempotency key
+ * was used before (*existing = that message's id); -1 on error. existing and delivered may be NULL. */
+int64_t notify_enqueue(tb_db *db, const notify_message *m, int64_t *existing, bool *delivered);
 
 /* ---- delivery (deliver.c, providers.c) ---- */
 /* Whether `channel` is delivered by a local provider inside the enqueueing transaction (the sandbox). */
 bool notify_channel_local(const char *channel);
-/* Local delivery in the caller's transaction (sandbox outbox) and the row marked delivered. 0 or -1. */
-int notify_deliver_local(tb_db *db, int64_t id, const notify_message *m);
+/* Local delivery in the caller's transaction (the sandbox outbox) of a message inserted as delivered; enc and
+ * bidx: its recipient encrypted and blind-indexed. 0 or -1. */
+int notify_deliver_local(tb_db *db, const notify_message *m, const char *enc, const char *bidx);
 /* Starts the delivery worker: claims due rows (accepted or failed with next_at <= now, or sending with an
  * expired lease), sends through the channel's provider chain with a circuit breaker and fail-over,
  * marks delivered / failed (attempts + 1, next_at = now + exponential backoff) / dead after
@@ -46,8 +52,16 @@ typedef struct {
     const char *app, *status, *channel, *to_bidx; /* NULL: any */
     int64_t from, to;                             /* created_at range */
 } notify_filter;
-/* -2: idempotency key used before */
-int64_t notify_store_msg_insert(tb_db *db, const notify_message *m, const char *enc, const char *bidx, int64_t now);
+/* -2: idempotency key used before (nothing inserted, the transaction stays usable). delivered_by: NULL for
+ * an `accepted` row, or the local provider that delivers it in this transaction (the row is inserted
+ * `delivered`, attempts 1). */
+int64_t notify_store_msg_insert(tb_db *db, const notify_message *m, const char *enc, const char *bidx, int64_t now,
+                                const char *delivered_by);
+char *notify_store_msg_status(tb_db *db, int64_t id); /* malloc'd; NULL when missing or on error */
+/* The application's per-minute limit: n more messages now? 1 (counted), 0 (over the limit, nothing counted),
+ * -1 on a database error. One counter row per application and minute (msg_rate); the limit applies to a
+ * sliding estimate: this minute's count plus the previous minute's weighted by what is left of it. */
+int notify_store_rate_take(tb_db *db, const char *app, int n, int64_t per_minute, int64_t now);
 int64_t notify_store_msg_by_idem(tb_db *db, const char *app, const char *key);
 int64_t notify_store_recent_to(tb_db *db, const char *bidx, const char *app, int64_t since);
 json_t *notify_store_msg_get(tb_db *db, int64_t id); /* recipient masked */

@@ -12,7 +12,6 @@
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "mod/audit/audit.h"
-#include "mod/guard/guard.h"
 #include "mod/notify/notify_internal.h"
 #include "rules/validators.h"
 
@@ -20,26 +19,54 @@
 #define RECIPIENT_PER_HOUR 20  /* messages to one recipient from one application */
 #define BATCH_MAX 100
 
-int64_t notify_enqueue(tb_db *db, const notify_message *m, int64_t *existing)
+typedef struct {
+    const notify_message *m;
+    int64_t *existing;
+    bool *delivered;
+    int64_t id;
+} enqueue_ctx;
+
+/* A message for a local provider (the sandbox), due now, is inserted already `delivered` and handed to the
+ * provider in the same transaction: one row written once, no update. */
+static int enqueue_tx(tb_db *db, void *arg)
 {
+    enqueue_ctx *c = arg;
+    const notify_message *m = c->m;
+    int64_t now = tb_now();
+    bool local = m->send_at <= now && notify_channel_local(m->channel);
     char bidx[65];
     char *enc = tb_field_encrypt(m->recipient);
     if (!enc)
-        return -1;
-    tb_blind_index(m->recipient, bidx);
-    int64_t id = notify_store_msg_insert(db, m, enc, bidx, tb_now());
+        return c->id = -1, -1;
+    if (m->recipient_bidx)
+        snprintf(bidx, sizeof bidx, "%s", m->recipient_bidx);
+    else
+        tb_blind_index(m->recipient, bidx);
+    c->id = notify_store_msg_insert(db, m, enc, bidx, now, local ? "sandbox" : NULL);
+    if (c->id == -2 && c->existing)
+        *c->existing = notify_store_msg_by_idem(db, m->app, m->idem_key);
+    int rc = c->id > 0 && local ? notify_deliver_local(db, m, enc, bidx) : 0;
     free(enc);
-    if (id == -2 && existing)
-        *existing = notify_store_msg_by_idem(db, m->app, m->idem_key);
-    if (id > 0 && m->send_at <= tb_now() && notify_channel_local(m->channel) && notify_deliver_local(db, id, m) != 0)
-        return -1;
-    return id;
+    if (rc != 0)
+        return c->id = -1, -1;
+    if (c->delivered)
+        *c->delivered = c->id > 0 && local;
+    return c->id == -1 ? -1 : 0;
+}
+
+int64_t notify_enqueue(tb_db *db, const notify_message *m, int64_t *existing, bool *delivered)
+{
+    enqueue_ctx c = {m, existing, delivered, -1};
+    if (db->tx_depth) /* the caller's transaction */
+        return enqueue_tx(db, &c) == 0 || c.id == -2 ? c.id : -1;
+    int rc = tb_db_tx(db, enqueue_tx, &c);
+    return rc == 0 || c.id == -2 ? c.id : -1;
 }
 
 int notify_sms_send(tb_db *db, const char *phone, const char *purpose, const char *text)
 {
     notify_message m = {.app = "platform", .channel = "sms", .recipient = phone, .body = text, .purpose = purpose};
-    return notify_enqueue(db, &m, NULL) > 0 ? 0 : -1;
+    return notify_enqueue(db, &m, NULL, NULL) > 0 ? 0 : -1;
 }
 
 /* {{name}} replaced by vars.name (strings and numbers). NULL with *missing set when a variable has no
@@ -120,8 +147,38 @@ static json_t *authenticate_app(tb_req *r)
     return app;
 }
 
-/* One message of a send request; on refusal *e is set and -1 returned. */
-static int64_t send_one(tb_req *r, const json_t *app, json_t *in, tb_error *e, bool *duplicate)
+/* The templates a request used, read once per request (a batch names the same template again and again). */
+#define TPL_CACHE 8
+typedef struct {
+    int n;
+    struct {
+        const char *code;
+        int64_t version;
+        json_t *tpl; /* owned by the request */
+    } e[TPL_CACHE];
+} tpl_cache;
+
+static json_t *template_of(tb_req *r, tpl_cache *tc, const char *code, int64_t version)
+{
+    for (int i = 0; i < tc->n; i++)
+        if (tc->e[i].version == version && !strcmp(tc->e[i].code, code))
+            return tc->e[i].tpl;
+    json_t *tpl = notify_store_template(r->db, code, version);
+    if (!tpl)
+        return NULL;
+    tb_req_own_json(r, tpl);
+    if (tc->n < TPL_CACHE) {
+        tc->e[tc->n].code = tb_arena_strdup(r->arena, code);
+        tc->e[tc->n].version = version;
+        tc->e[tc->n++].tpl = tpl;
+    }
+    return tpl;
+}
+
+/* One message of a send request; on refusal *e is set and -1 returned. *status: the message's status
+ * ("accepted", "delivered", or for a duplicate the status of the message sent before). */
+static int64_t send_one(tb_req *r, const json_t *app, tpl_cache *tc, json_t *in, tb_error *e, bool *duplicate,
+                        const char **status)
 {
     const char *tpl_code = NULL, *to = NULL, *key = NULL, *send_at_s = NULL, *channel = NULL;
     int64_t version = 0;
@@ -134,18 +191,15 @@ static int64_t send_one(tb_req *r, const json_t *app, json_t *in, tb_error *e, b
         return tb_fail(e, TB_E_WRONG_TYPE, "messages");
     if (tb_json_unpack(in, spec, e) != 0)
         return -1;
-    const char *allowed = tb_arena_printf(r->arena, ",%s,", tpl_code);
     json_t *list = json_object_get(app, "templates"), *t;
     size_t i;
     bool permitted = false;
     json_array_foreach(list, i, t) permitted |= !strcmp(json_string_value(t), tpl_code);
-    (void)allowed;
     if (!permitted)
         return tb_fail(e, TB_E_TEMPLATE_NOT_ALLOWED, "template");
-    json_t *tpl = notify_store_template(r->db, tpl_code, version);
+    json_t *tpl = template_of(r, tc, tpl_code, version);
     if (!tpl || strcmp(tb_json_str(tpl, "status"), "active"))
-        return json_decref(tpl), tb_fail(e, TB_E_TEMPLATE_NOT_FOUND, "template");
-    tb_req_own_json(r, tpl);
+        return tb_fail(e, TB_E_TEMPLATE_NOT_FOUND, "template");
     const char *ch = tb_json_str(tpl, "channel");
     if (channel && strcmp(channel, ch))
         return tb_fail_msg(e, TB_E_INVALID_FIELD, "channel", "渠道与模板的渠道不一致");
@@ -171,65 +225,100 @@ static int64_t send_one(tb_req *r, const json_t *app, json_t *in, tb_error *e, b
         return tb_fail_msg(e, TB_E_RATE_LIMITED, "to", "向同一接收人发送过于频繁（每小时上限）");
     notify_message m = {.app = tb_json_str(app, "code"), .idem_key = key, .template_code = tpl_code,
                         .template_version = (int)tb_json_int(tpl, "version", 0), .channel = ch, .recipient = to,
-                        .subject = subject, .body = body, .purpose = tpl_code, .send_at = send_at};
-    int64_t existing = 0, id = notify_enqueue(r->db, &m, &existing);
-    if (id == -2 && existing > 0)
-        return *duplicate = true, existing; /* the same request again: the same answer, nothing sent twice */
+                        .recipient_bidx = bidx, .subject = subject, .body = body, .purpose = tpl_code,
+                        .send_at = send_at};
+    int64_t existing = 0;
+    bool delivered = false;
+    int64_t id = notify_enqueue(r->db, &m, &existing, &delivered);
+    if (id == -2 && existing > 0) { /* the same request again: the same answer, nothing sent twice */
+        char *st = notify_store_msg_status(r->db, existing);
+        if (!st)
+            return tb_fail(e, TB_E_INTERNAL, NULL);
+        *status = tb_arena_strdup(r->arena, st);
+        free(st);
+        return *duplicate = true, existing;
+    }
     if (id < 0)
         return tb_fail(e, TB_E_INTERNAL, NULL);
+    *status = delivered ? "delivered" : "accepted";
     return id;
 }
 
-static bool app_rate_ok(tb_req *r, const json_t *app, int n)
+static json_t *status_json(int64_t id, const char *status, bool duplicate)
 {
-    const char *bucket = tb_arena_printf(r->arena, "msgapp:%s", tb_json_str(app, "code"));
-    if (guard_count(r->db, bucket, 60) + n > tb_json_int(app, "per_minute", 600)) {
-        tb_reply_err(r, TB_E_RATE_LIMITED, NULL);
-        return false;
-    }
-    for (int i = 0; i < n; i++)
-        guard_hit(r->db, bucket, 60);
-    return true;
+    return json_pack("{s:I, s:s, s:b}", "id", (json_int_t)id, "status", status, "duplicate", duplicate);
 }
 
-static json_t *status_json(tb_req *r, int64_t id, bool duplicate)
+/* One request's messages, counted against the application's per_minute limit in the request's transaction
+ * (one counter row per application and minute). */
+typedef struct {
+    tb_req *r;
+    json_t *app, *in, *out;
+    tb_error e;
+    int64_t id;
+    bool dup, limited;
+    const char *status;
+} send_ctx;
+
+static int rate_take(tb_db *db, send_ctx *c, int n)
 {
-    json_t *m = notify_store_msg_get(r->db, id);
-    json_t *o = json_pack("{s:I, s:s, s:b}", "id", (json_int_t)id, "status",
-                          m ? tb_json_str(m, "status") : "accepted", "duplicate", duplicate);
-    json_decref(m);
-    return o;
+    int ok = notify_store_rate_take(db, tb_json_str(c->app, "code"), n, tb_json_int(c->app, "per_minute", 600),
+                                    tb_now());
+    c->limited = ok == 0;
+    return ok < 0 ? -1 : 0;
+}
+
+static int send_tx(tb_db *db, void *arg)
+{
+    send_ctx *c = arg;
+    tpl_cache tc = {0};
+    c->dup = c->limited = false;
+    tb_error_clear(&c->e);
+    if (rate_take(db, c, 1) != 0)
+        return -1;
+    if (c->limited)
+        return 0;
+    c->id = send_one(c->r, c->app, &tc, c->in, &c->e, &c->dup, &c->status);
+    return c->id < 0 && c->e.code == TB_E_INTERNAL ? -1 : 0;
 }
 
 static void post_send(tb_req *r)
 {
     json_t *app = authenticate_app(r);
     json_t *in = app ? tb_req_json(r) : NULL;
-    if (!in || !app_rate_ok(r, app, 1))
+    if (!in)
         return;
-    tb_error e = {0};
-    bool dup = false;
-    int64_t id = send_one(r, app, in, &e, &dup);
-    if (id < 0)
-        return tb_reply_error(r, &e);
-    tb_reply_json(r, dup ? 200 : 202, status_json(r, id, dup));
+    send_ctx c = {.r = r, .app = app, .in = in};
+    if (tb_db_tx(r->db, send_tx, &c) != 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    if (c.limited)
+        return tb_reply_err(r, TB_E_RATE_LIMITED, NULL);
+    if (c.id < 0)
+        return tb_reply_error(r, &c.e);
+    tb_reply_json(r, c.dup ? 200 : 202, status_json(c.id, c.status, c.dup));
 }
-
-typedef struct {
-    tb_req *r;
-    json_t *app, *list, *out;
-} batch_ctx;
 
 static int batch_tx(tb_db *db, void *arg)
 {
-    (void)db;
-    batch_ctx *c = arg;
+    send_ctx *c = arg;
+    tpl_cache tc = {0};
     size_t i;
     json_t *one;
-    json_array_foreach(c->list, i, one) {
+    json_array_clear(c->out); /* a retried transaction starts over */
+    c->limited = false;
+    if (rate_take(db, c, (int)json_array_size(c->in)) != 0)
+        return -1;
+    if (c->limited)
+        return 0;
+    json_array_foreach(c->in, i, one) {
         tb_error e = {0};
         bool dup = false;
-        int64_t id = send_one(c->r, c->app, one, &e, &dup);
+        const char *status = NULL;
+        int64_t id = send_one(c->r, c->app, &tc, one, &e, &dup, &status);
+        if (id < 0 && e.code == TB_E_INTERNAL) {
+            tb_error_clear(&e);
+            return -1; /* a database failure: none of the batch is accepted */
+        }
         if (id < 0) {
             json_array_append_new(c->out, json_pack("{s:I, s:{s:s, s:s, s:s?}}", "index", (json_int_t)i, "error",
                                                     "code", tb_err_name(e.code), "message",
@@ -237,7 +326,7 @@ static int batch_tx(tb_db *db, void *arg)
                                                     e.field));
             tb_error_clear(&e);
         } else {
-            json_t *s = status_json(c->r, id, dup);
+            json_t *s = status_json(id, status, dup);
             json_object_set_new(s, "index", json_integer((json_int_t)i));
             json_array_append_new(c->out, s);
         }
@@ -259,12 +348,14 @@ static void post_send_batch(tb_req *r)
         tb_fail_msg(&e, TB_E_INVALID_FIELD, "messages", "每批 1–100 条");
         return tb_reply_error(r, &e);
     }
-    if (!app_rate_ok(r, app, (int)n))
-        return;
-    batch_ctx c = {r, app, list, json_array()};
+    send_ctx c = {.r = r, .app = app, .in = list, .out = json_array()};
     if (tb_db_tx(r->db, batch_tx, &c) != 0) {
         json_decref(c.out);
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    }
+    if (c.limited) {
+        json_decref(c.out);
+        return tb_reply_err(r, TB_E_RATE_LIMITED, NULL);
     }
     tb_reply_json(r, 202, json_pack("{s:o}", "items", c.out));
 }

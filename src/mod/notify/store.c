@@ -15,6 +15,12 @@ static const char SQL_ALL[] = "SELECT id, phone_enc, purpose, text, created_at F
 static const char SQL_COUNT_PHONE[] = "SELECT COUNT(*) FROM sms_outbox WHERE phone_bidx = ?";
 static const char SQL_COUNT_ALL[] = "SELECT COUNT(*) FROM sms_outbox";
 
+int notify_outbox_put_enc(tb_db *db, const char *enc, const char *bidx, const char *purpose, const char *text,
+                          const char *provider)
+{
+    return tb_db_exec(db, SQL_INSERT, "tttttti", enc, bidx, purpose, text, provider, "sent", tb_now()) < 0 ? -1 : 0;
+}
+
 int notify_outbox_put(tb_db *db, const char *phone, const char *purpose, const char *text, const char *provider)
 {
     char bidx[65];
@@ -22,9 +28,9 @@ int notify_outbox_put(tb_db *db, const char *phone, const char *purpose, const c
     if (!enc)
         return -1;
     tb_blind_index(phone, bidx);
-    long n = tb_db_exec(db, SQL_INSERT, "tttttti", enc, bidx, purpose, text, provider, "sent", tb_now());
+    int rc = notify_outbox_put_enc(db, enc, bidx, purpose, text, provider);
     free(enc);
-    return n < 0 ? -1 : 0;
+    return rc;
 }
 
 static json_t *row_json(tb_stmt *st)
@@ -145,11 +151,23 @@ int notify_pref_set(tb_db *db, int64_t citizen, const char *kind, bool sms)
 }
 
 /* ---- the message center: queue, templates, applications ---- */
+/* A used idempotency key inserts nothing (no row returned) instead of failing: on PostgreSQL a failed
+ * statement would abort the whole transaction of a batch. */
+#define MSG_IDEM_CONFLICT " ON CONFLICT (app, idem_key) WHERE idem_key IS NOT NULL DO NOTHING RETURNING id"
 static const char SQL_MSG_INSERT[] =
     "INSERT INTO messages(app, idem_key, template, template_version, channel, recipient_enc, recipient_bidx, subject, "
-    "body, purpose, status, send_at, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?) "
-    "RETURNING id";
+    "body, purpose, status, send_at, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?)"
+    MSG_IDEM_CONFLICT;
+static const char SQL_MSG_INSERT_DELIVERED[] =
+    "INSERT INTO messages(app, idem_key, template, template_version, channel, recipient_enc, recipient_bidx, subject, "
+    "body, purpose, status, attempts, provider, send_at, next_at, created_at, sending_at, delivered_at) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'delivered', 1, ?, ?, ?, ?, ?, ?)" MSG_IDEM_CONFLICT;
 static const char SQL_MSG_BY_IDEM[] = "SELECT id FROM messages WHERE app = ? AND idem_key = ?";
+static const char SQL_MSG_STATUS[] = "SELECT status FROM messages WHERE id = ?";
+static const char SQL_RATE_GET[] = "SELECT minute, n FROM msg_rate WHERE app = ? AND minute >= ?";
+static const char SQL_RATE_ADD[] = "INSERT INTO msg_rate(app, minute, n) VALUES (?, ?, ?) ON CONFLICT (app, minute) "
+                                   "DO UPDATE SET n = msg_rate.n + excluded.n";
+static const char SQL_RATE_PRUNE[] = "DELETE FROM msg_rate WHERE app = ? AND minute < ?";
 #define MSG_COLS                                                                                              \
     "id, app, COALESCE(idem_key, ''), COALESCE(template, ''), COALESCE(template_version, 0), channel, "        \
     "recipient_enc, subject, body, status, attempts, send_at, COALESCE(provider, ''), COALESCE(error, ''), "    \
@@ -167,8 +185,11 @@ static const char SQL_MSG_STATS[] =
     "SELECT app, channel, status, COUNT(*), COALESCE(SUM(CASE WHEN delivered_at IS NOT NULL THEN delivered_at - "
     "send_at ELSE 0 END), 0) FROM messages WHERE created_at >= ? AND created_at <= ? GROUP BY app, channel, status "
     "ORDER BY app, channel, status";
-static const char SQL_MSG_RECENT_TO[] = "SELECT COUNT(*) FROM messages WHERE recipient_bidx = ? AND app = ? AND "
-                                        "created_at >= ?";
+/* Through messages_recipient (a handful of rows per recipient): written so that no planner takes
+ * messages_app (app, created_at) instead, which would count every message the application sent in the
+ * hour, once per message sent. */
+static const char SQL_MSG_RECENT_TO[] = "SELECT COUNT(*) FROM messages WHERE recipient_bidx = ? AND (app || '') = ? "
+                                        "AND (created_at + 0) >= ?";
 
 static const char SQL_TPL_LATEST[] = "SELECT version, channel, name, subject, body, variables, status, created_at, "
                                      "created_by FROM msg_templates WHERE code = ? AND (? = 0 OR version = ?) "
@@ -191,19 +212,64 @@ static const char SQL_APP_UPDATE[] = "UPDATE msg_apps SET name = ?, templates = 
                                      "status = ?, updated_at = ? WHERE code = ?";
 static const char SQL_APP_KEY[] = "UPDATE msg_apps SET key_enc = ?, updated_at = ? WHERE code = ?";
 
-int64_t notify_store_msg_insert(tb_db *db, const notify_message *m, const char *enc, const char *bidx, int64_t now)
+int64_t notify_store_msg_insert(tb_db *db, const notify_message *m, const char *enc, const char *bidx, int64_t now,
+                                const char *delivered_by)
 {
     int64_t at = m->send_at > now ? m->send_at : now;
-    tb_stmt *st = tb_db_query(db, SQL_MSG_INSERT, "tttittttttiii", m->app, m->idem_key, m->template_code,
-                              (int64_t)m->template_version, m->channel, enc, bidx, m->subject ? m->subject : "",
-                              m->body, m->purpose ? m->purpose : "", at, at, now);
-    if (st && tb_stmt_step(st) == TB_ROW) {
-        int64_t id = tb_stmt_int(st, 0);
-        tb_stmt_done(st);
+    const char *subject = m->subject ? m->subject : "", *purpose = m->purpose ? m->purpose : "";
+    tb_stmt *st =
+        delivered_by ? tb_db_query(db, SQL_MSG_INSERT_DELIVERED, "tttitttttttiiiii", m->app, m->idem_key,
+                                   m->template_code, (int64_t)m->template_version, m->channel, enc, bidx, subject,
+                                   m->body, purpose, delivered_by, at, at, now, now, now)
+                     : tb_db_query(db, SQL_MSG_INSERT, "tttittttttiii", m->app, m->idem_key, m->template_code,
+                                   (int64_t)m->template_version, m->channel, enc, bidx, subject, m->body, purpose, at,
+                                   at, now);
+    if (!st)
+        return -1;
+    int rc = tb_stmt_step(st);
+    int64_t id = rc == TB_ROW ? tb_stmt_int(st, 0) : 0;
+    tb_stmt_done(st);
+    if (rc == TB_ROW)
         return id;
+    if (rc == TB_DONE && m->idem_key)
+        return -2; /* the key was used before: nothing inserted */
+    return tb_db_errkind_last(db) == TB_DBE_UNIQUE ? -2 : -1;
+}
+
+char *notify_store_msg_status(tb_db *db, int64_t id)
+{
+    tb_stmt *st = tb_db_query(db, SQL_MSG_STATUS, "i", id);
+    char *s = st && tb_stmt_step(st) == TB_ROW ? strdup(tb_stmt_text(st, 0)) : NULL;
+    tb_stmt_done(st);
+    return s;
+}
+
+int notify_store_rate_take(tb_db *db, const char *app, int n, int64_t per_minute, int64_t now)
+{
+    int64_t minute = now / 60, cur = 0, prev = 0;
+    bool have_cur = false;
+    tb_stmt *st = tb_db_query(db, SQL_RATE_GET, "ti", app, minute - 1);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = tb_stmt_step(st)) == TB_ROW) {
+        if (tb_stmt_int(st, 0) == minute)
+            cur = tb_stmt_int(st, 1), have_cur = true;
+        else if (tb_stmt_int(st, 0) == minute - 1)
+            prev = tb_stmt_int(st, 1);
     }
     tb_stmt_done(st);
-    return tb_db_errkind_last(db) == TB_DBE_UNIQUE ? -2 : -1;
+    if (rc < 0)
+        return -1;
+    /* sliding window: the previous minute weighs what is left of it in the last 60 seconds */
+    int64_t used = cur + prev * (60 - now % 60) / 60;
+    if (used + n > per_minute)
+        return 0;
+    if (tb_db_exec(db, SQL_RATE_ADD, "tii", app, minute, (int64_t)n) < 0)
+        return -1;
+    if (!have_cur && tb_db_exec(db, SQL_RATE_PRUNE, "ti", app, minute - 1) < 0)
+        return -1;
+    return 1;
 }
 
 int64_t notify_store_msg_by_idem(tb_db *db, const char *app, const char *key)
