@@ -250,8 +250,9 @@ def test_no_result_offers_consultation_channels(anon):
     doc = search(anon, q="火星移民签证")
     assert doc["total"] == 0 and doc["items"] == []
     c = doc["consult"]
-    assert c["suggest_human"] is True and c["online_agent"] is False, c
+    assert c["suggest_human"] is True and c["online_agent"] is True, c
     assert any(ch["kind"] == "phone" and ch["number"] == "12345" for ch in c["channels"]), c
+    assert any(ch["kind"] == "agent" and ch["link"].startswith("/agent?") for ch in c["channels"]), c
     assert "12345" in c["message"]
     assert search(anon, q="护照")["consult"] is None
     assert search(anon, police="traffic")["consult"] is None, "browsing is not a failed search"

@@ -117,6 +117,9 @@ test('search journey: suggest → colloquial query → exclusion → advanced �
     assert.match(text, /人工咨询/)
     assert.match(text, /12345/)
     assert.equal(await byTestId('consult-call').getAttribute('href'), 'tel:12345')
+    // and the online human agent, carrying the question that found nothing
+    assert.equal(await byTestId('consult-agent').getAttribute('href'),
+      '/agent?source=search&q=' + encodeURIComponent('火星移民签证'))
     await shot('no-result')
     await byTestId('consult-close').click()
     await dialog.waitFor({ state: 'detached' })

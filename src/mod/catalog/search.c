@@ -32,8 +32,8 @@
 #define HOT_MIN_CLIENTS 3
 #define SYN_MAX_WORDS 16
 #define SYN_MAX_CHARS 20
-/* The consultation channel that exists today (the portal shows the same
- * number, web/portal/src/store.js HOTLINE); online human agents are not built. */
+/* The consultation channels: online human agents (src/mod/agent, the portal's /agent page) and the
+ * hotline (the portal shows the same number, web/portal/src/store.js HOTLINE). */
 #define CONSULT_HOTLINE "12345"
 
 /* Facets counted for the result page, in display order. */
@@ -354,10 +354,12 @@ void catalog_get_search_hot(tb_req *r)
 
 static json_t *consult_hint(void)
 {
-    return json_pack("{s:b, s:b, s:s, s:[{s:s, s:s, s:s}]}", "suggest_human", 1, "online_agent", 0, "message",
-                     "未找到相关内容。需要人工咨询吗？在线人工客服尚未开通，您可以拨打政务服务便民热线 " CONSULT_HOTLINE
-                     "，或按办事指南中的咨询电话联系办理单位。",
-                     "channels", "kind", "phone", "name", "政务服务便民热线", "number", CONSULT_HOTLINE);
+    return json_pack("{s:b, s:b, s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}]}", "suggest_human", 1, "online_agent", 1,
+                     "message",
+                     "未找到相关内容。需要人工咨询吗？您可以转在线人工客服，或拨打政务服务便民热线 " CONSULT_HOTLINE
+                     "，也可按办事指南中的咨询电话联系办理单位。",
+                     "channels", "kind", "agent", "name", "在线人工客服", "link", "/agent?source=search", "kind", "phone",
+                     "name", "政务服务便民热线", "number", CONSULT_HOTLINE);
 }
 
 static json_t *item_json(tb_req *r, const catalog_snapshot *s, int doc, const char *hq)
