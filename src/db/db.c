@@ -59,8 +59,11 @@ static tb_stmt *vquery(tb_db *db, const char *sql, const char *types, va_list ap
             tb_db_set_error(db, TB_DBE_OTHER, "bad bind type '%c'", types[i]);
             return NULL;
         }
-        if (rc != 0)
+        if (rc != 0) {
+            if (db->errkind == TB_DBE_NONE) /* a backend that ran out of memory said nothing */
+                tb_db_set_error(db, TB_DBE_OTHER, "cannot bind argument %d", i + 1);
             return NULL;
+        }
     }
     return st;
 }
@@ -90,6 +93,21 @@ long tb_db_exec(tb_db *db, const char *sql, const char *types, ...)
     long n = db->ops->changes(st);
     db->ops->reset(st);
     return n;
+}
+
+int64_t tb_db_int(tb_db *db, int64_t dflt, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    tb_stmt *st = vquery(db, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return dflt;
+    int64_t v = dflt;
+    if (db->ops->step(st) == TB_ROW && !db->ops->isnull(st, 0))
+        v = db->ops->integer(st, 0);
+    db->ops->reset(st);
+    return v;
 }
 
 /* The statement remembers its connection through the ops of the first

@@ -42,6 +42,16 @@ int tb_db_exec_script(tb_db *db, const char *sql);
 tb_stmt *tb_db_query(tb_db *db, const char *sql, const char *types, ...);
 /* Query that returns no rows: returns the number of changed rows or -1. */
 long tb_db_exec(tb_db *db, const char *sql, const char *types, ...);
+/* Query for one integer (a COUNT, an id from RETURNING, a flag): the first
+ * column of the first row, or dflt when there is no row or that value is
+ * NULL; the statement is finished before it returns. An error also gives
+ * dflt, so pass one no real value takes (-1 for a count or an id) where a
+ * failure must be told apart; tb_db_errkind_last is TB_DBE_NONE after a
+ * success and names the failure after an error.
+ *
+ *   int64_t n = tb_db_int(db, -1, SQL_COUNT_IN_DEPT, "i", dept);
+ *   if (n < 0) return -1; */
+int64_t tb_db_int(tb_db *db, int64_t dflt, const char *sql, const char *types, ...);
 
 int tb_stmt_step(tb_stmt *st);
 /* Column accessors for the current row; text is valid until the next step. */

@@ -95,6 +95,47 @@ static void statements_and_errors(void **state)
     tb_db_close(db);
 }
 
+/* tb_db_int: a row, no row, NULL and errors, each telling its case. */
+static void scalar_int(void **state)
+{
+    if (!url[0])
+        skip();
+    tb_db *db = open_db();
+    /* a row, here from RETURNING; the statement is finished, so the insert stands */
+    assert_int_equal(tb_db_int(db, -7, "INSERT INTO regions(code, name, level) VALUES (?, ?, ?) RETURNING level",
+                               "ttd", "239998", "标量区", 3), 3);
+    assert_int_equal(tb_db_errkind_last(db), TB_DBE_NONE);
+    assert_int_equal(tb_db_int(db, -7, "SELECT level FROM regions WHERE code = ?", "t", "239998"), 3);
+    assert_int_equal(tb_db_int(db, -7, "SELECT COUNT(*) FROM regions WHERE code = ?", "t", "239998"), 1);
+    assert_int_equal(tb_db_int(db, -7, "SELECT 5000000000", NULL), 5000000000LL); /* 64 bits */
+    /* only the first row counts */
+    assert_int_equal(tb_db_int(db, -7, "SELECT level FROM regions WHERE code = ? UNION ALL SELECT 9 ORDER BY 1",
+                               "t", "239998"), 3);
+    /* no row: dflt, and no error */
+    assert_int_equal(tb_db_int(db, -7, "SELECT level FROM regions WHERE code = ?", "t", "000000"), -7);
+    assert_int_equal(tb_db_errkind_last(db), TB_DBE_NONE);
+    /* NULL: dflt, and no error */
+    assert_int_equal(tb_db_int(db, -7, "SELECT MAX(level) FROM regions WHERE code = ?", "t", "000000"), -7);
+    assert_int_equal(tb_db_errkind_last(db), TB_DBE_NONE);
+    assert_int_equal(tb_db_int(db, -7, "SELECT CAST(parent AS INTEGER) FROM regions WHERE code = ?", "t", "239998"),
+                     -7);
+    /* errors give dflt and are told by the error kind: bad SQL (prepare), a
+     * bad bind type, a failing step (unique violation) */
+    assert_int_equal(tb_db_int(db, -7, "SELEC nonsense", NULL), -7);
+    assert_int_equal(tb_db_errkind_last(db), TB_DBE_OTHER);
+    assert_non_null(strstr(tb_db_errmsg(db), "SELEC"));
+    assert_int_equal(tb_db_int(db, -7, "SELECT level FROM regions WHERE code = ?", "x", "239998"), -7);
+    assert_int_equal(tb_db_errkind_last(db), TB_DBE_OTHER);
+    assert_int_equal(tb_db_int(db, -7, "INSERT INTO regions(code, name, level) VALUES (?, ?, ?) RETURNING level",
+                               "ttd", "239998", "again", 4), -7);
+    assert_int_equal(tb_db_errkind_last(db), TB_DBE_UNIQUE);
+    /* the connection is fine afterwards, and a success clears the error kind */
+    assert_int_equal(tb_db_int(db, -7, "SELECT level FROM regions WHERE code = ?", "t", "239998"), 3);
+    assert_int_equal(tb_db_errkind_last(db), TB_DBE_NONE);
+    assert_int_equal(tb_db_exec(db, "DELETE FROM regions WHERE code = ?", "t", "239998"), 1);
+    tb_db_close(db);
+}
+
 static void serial_rule_format(void **state)
 {
     char out[64], key[64];
@@ -165,6 +206,7 @@ int main(void)
     const struct CMUnitTest sqlite[] = {
         cmocka_unit_test(migrate_twice),
         cmocka_unit_test(statements_and_errors),
+        cmocka_unit_test(scalar_int),
         cmocka_unit_test(serial_rule_format),
         cmocka_unit_test(serial_unique_under_concurrency),
     };
@@ -175,6 +217,7 @@ int main(void)
         const struct CMUnitTest pg[] = {
             cmocka_unit_test(migrate_twice),
             cmocka_unit_test(statements_and_errors),
+            cmocka_unit_test(scalar_int),
             cmocka_unit_test(serial_unique_under_concurrency),
         };
         failed += cmocka_run_group_tests_name("postgresql", pg, setup_pg, NULL);

@@ -109,20 +109,6 @@ static const char SQL_STAFF_EXISTS[] = "SELECT COUNT(*) FROM staff WHERE id = ?"
 static const char SQL_IDLE[] = "SELECT id FROM agent_sessions WHERE status = 'active' AND last_citizen_at < ? "
                                "AND (? = 0 OR idle_prompted = 0) ORDER BY id LIMIT ?";
 
-static int64_t one_int(tb_stmt *st, int64_t dflt)
-{
-    int64_t v = dflt;
-    if (st && tb_stmt_step(st) == TB_ROW && !tb_stmt_null(st, 0))
-        v = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return v;
-}
-
-static int64_t returning_id(tb_stmt *st)
-{
-    return one_int(st, -1);
-}
-
 static int changed(long n) { return n < 0 ? -1 : n == 0 ? 1 : 0; }
 
 static void read_session(tb_req *r, tb_stmt *st, ag_session *s)
@@ -162,8 +148,8 @@ int ag_store_open_session(tb_req *r, const char *owner, ag_session *out)
 int64_t ag_store_session_insert(tb_db *db, const ag_session *s)
 {
     int64_t now = tb_now();
-    return returning_id(tb_db_query(db, SQL_SESSION_INSERT, "tittttiii", s->owner, s->citizen_id, s->name, s->question,
-                                    s->source, s->skill, now, now, now));
+    return tb_db_int(db, -1, SQL_SESSION_INSERT, "tittttiii", s->owner, s->citizen_id, s->name, s->question, s->source,
+                     s->skill, now, now, now);
 }
 
 int ag_store_profile(tb_req *r, int64_t staff_id, ag_profile *out)
@@ -184,7 +170,7 @@ int ag_store_profile(tb_req *r, int64_t staff_id, ag_profile *out)
         tb_stmt_done(st);
         if (attempt)
             break;
-        bool expert = one_int(tb_db_query(r->db, SQL_IS_EXPERT, "i", staff_id), 0) > 0;
+        bool expert = tb_db_int(r->db, 0, SQL_IS_EXPERT, "i", staff_id) > 0;
         int64_t channels = tb_cfg.agent_default_channels > 0 ? tb_cfg.agent_default_channels : 3;
         if (tb_db_exec(r->db, SQL_PROFILE_INSERT, "iiti", staff_id, channels, expert ? "expert" : "", tb_now()) < 0)
             return -1;
@@ -204,7 +190,7 @@ int ag_store_profile_config(tb_db *db, int64_t staff_id, int64_t max_sessions, c
 
 int64_t ag_store_message_insert(tb_db *db, int64_t session, const char *sender, int64_t staff, const char *body)
 {
-    return returning_id(tb_db_query(db, SQL_MESSAGE_INSERT, "ititi", session, sender, staff, body, tb_now()));
+    return tb_db_int(db, -1, SQL_MESSAGE_INSERT, "ititi", session, sender, staff, body, tb_now());
 }
 
 json_t *ag_store_messages(tb_req *r, int64_t session)
@@ -224,11 +210,11 @@ json_t *ag_store_messages(tb_req *r, int64_t session)
 
 int64_t ag_store_event(tb_db *db, int64_t session, bool citizen, int64_t staff, const char *event, const char *data)
 {
-    return returning_id(
-        tb_db_query(db, SQL_EVENT_INSERT, "iiitti", session, (int64_t)(citizen ? 1 : 0), staff, event, data, tb_now()));
+    return tb_db_int(db, -1, SQL_EVENT_INSERT, "iiitti", session, (int64_t)(citizen ? 1 : 0), staff, event, data,
+                     tb_now());
 }
 
-int64_t ag_store_max_event(tb_db *db) { return one_int(tb_db_query(db, SQL_MAX_EVENT, ""), 0); }
+int64_t ag_store_max_event(tb_db *db) { return tb_db_int(db, 0, SQL_MAX_EVENT, ""); }
 
 int ag_store_events(tb_db *db, int64_t after, int64_t upto, int64_t session, int64_t staff, int limit,
                     void (*fn)(void *arg, const ag_event *ev), void *arg)
@@ -248,10 +234,10 @@ int ag_store_events(tb_db *db, int64_t after, int64_t upto, int64_t session, int
 
 int64_t ag_store_position(tb_req *r, const ag_session *s)
 {
-    return one_int(tb_db_query(r->db, SQL_POSITION, "iii", s->queued_at, s->queued_at, s->id), 0);
+    return tb_db_int(r->db, 0, SQL_POSITION, "iii", s->queued_at, s->queued_at, s->id);
 }
 
-int64_t ag_store_waiting_count(tb_db *db) { return one_int(tb_db_query(db, SQL_WAITING_COUNT, ""), 0); }
+int64_t ag_store_waiting_count(tb_db *db) { return tb_db_int(db, 0, SQL_WAITING_COUNT, ""); }
 
 int ag_store_lock(tb_db *db) { return tb_db_exec(db, SQL_LOCK, "") < 0 ? -1 : 0; }
 
@@ -267,9 +253,8 @@ int ag_store_waiting_ids(tb_db *db, int64_t *out, int cap)
 
 int64_t ag_store_pick_agent(tb_db *db, const ag_session *s)
 {
-    return one_int(tb_db_query(db, SQL_PICK, "iittii", s->want_agent, s->want_agent, s->skill, s->skill,
-                               s->want_agent, s->prev_agent),
-                   -1);
+    return tb_db_int(db, -1, SQL_PICK, "iittii", s->want_agent, s->want_agent, s->skill, s->skill, s->want_agent,
+                     s->prev_agent);
 }
 
 int ag_store_assign(tb_db *db, int64_t session, int64_t staff)
@@ -298,8 +283,7 @@ int ag_store_reassign(tb_db *db, int64_t session, int64_t to_staff)
 int64_t ag_store_transfer_insert(tb_db *db, int64_t session, int64_t from, int64_t to, const char *skill,
                                  const char *reason)
 {
-    return returning_id(
-        tb_db_query(db, SQL_TRANSFER_INSERT, "iiitti", session, from, to, skill, reason, tb_now()));
+    return tb_db_int(db, -1, SQL_TRANSFER_INSERT, "iiitti", session, from, to, skill, reason, tb_now());
 }
 
 int ag_store_close(tb_db *db, int64_t session, const char *reason)
@@ -351,7 +335,7 @@ json_t *ag_store_agent_sessions(tb_req *r, int64_t staff)
     return a;
 }
 
-int64_t ag_store_agent_load(tb_db *db, int64_t staff) { return one_int(tb_db_query(db, SQL_AGENT_LOAD, "i", staff), 0); }
+int64_t ag_store_agent_load(tb_db *db, int64_t staff) { return tb_db_int(db, 0, SQL_AGENT_LOAD, "i", staff); }
 
 json_t *ag_store_history(tb_req *r, const char *owner, int64_t except, int64_t since)
 {
@@ -387,9 +371,7 @@ json_t *ag_store_records(tb_req *r, int64_t agent, const char *status, int64_t f
                          int64_t limit, int64_t offset, int64_t *total)
 {
     const char *lit = like_literal(r, q);
-    *total = one_int(tb_db_query(r->db, SQL_RECORDS_COUNT, "iittiittt", agent, agent, status, status, from, to, q,
-                                 lit, lit),
-                     0);
+    *total = tb_db_int(r->db, 0, SQL_RECORDS_COUNT, "iittiittt", agent, agent, status, status, from, to, q, lit, lit);
     ag_session *list = tb_arena_alloc(r->arena, (size_t)limit * sizeof *list);
     int n = 0;
     tb_stmt *st = tb_db_query(r->db, SQL_RECORDS, "iittiitttii", agent, agent, status, status, from, to, q, lit, lit,
@@ -429,7 +411,7 @@ const char *ag_store_phrase_text(tb_req *r, int64_t staff, int64_t id)
 int64_t ag_store_phrase_insert(tb_db *db, int64_t staff, const char *category, const char *text, int64_t sort)
 {
     int64_t now = tb_now();
-    return returning_id(tb_db_query(db, SQL_PHRASE_INSERT, "ittiii", staff, category, text, sort, now, now));
+    return tb_db_int(db, -1, SQL_PHRASE_INSERT, "ittiii", staff, category, text, sort, now, now);
 }
 
 int ag_store_phrase_update(tb_db *db, int64_t staff, int64_t id, const char *category, const char *text, int64_t sort)
@@ -475,7 +457,7 @@ json_t *ag_store_live_sessions(tb_req *r)
 
 bool ag_store_staff_exists(tb_req *r, int64_t staff)
 {
-    return one_int(tb_db_query(r->db, SQL_STAFF_EXISTS, "i", staff), 0) > 0;
+    return tb_db_int(r->db, 0, SQL_STAFF_EXISTS, "i", staff) > 0;
 }
 
 int ag_store_idle(tb_db *db, int64_t before, bool prompted, int64_t *out, int cap)

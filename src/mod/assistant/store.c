@@ -71,15 +71,6 @@ static const char *dup(tb_req *r, tb_stmt *st, int col)
     return tb_stmt_null(st, col) ? NULL : tb_arena_strdup(r->arena, tb_stmt_text(st, col));
 }
 
-static int64_t returning_id(tb_stmt *st)
-{
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
-}
-
 /* ---- sessions */
 
 int as_store_session_get(tb_req *r, const char *token_hash, as_session *out)
@@ -103,7 +94,7 @@ int as_store_session_get(tb_req *r, const char *token_hash, as_session *out)
 
 int64_t as_store_session_create(tb_req *r, const char *token_hash, int64_t citizen, const char *region, int64_t now)
 {
-    return returning_id(tb_db_query(r->db, SQL_SESSION_CREATE, "titii", token_hash, citizen, region, now, now));
+    return tb_db_int(r->db, -1, SQL_SESSION_CREATE, "titii", token_hash, citizen, region, now, now);
 }
 
 typedef struct {
@@ -141,9 +132,8 @@ int as_store_session_state(tb_req *r, int64_t id, int64_t dialogue_id, int versi
 
 int64_t as_store_message_add(tb_req *r, const as_message *m)
 {
-    return returning_id(tb_db_query(r->db, SQL_MESSAGE_ADD, "iitttititi", m->session_id, m->citizen_id, m->question,
-                                    m->kind, m->reply, m->kb_item_id, m->matter_code, m->dialogue_id, m->region,
-                                    m->created_at));
+    return tb_db_int(r->db, -1, SQL_MESSAGE_ADD, "iitttititi", m->session_id, m->citizen_id, m->question, m->kind,
+                     m->reply, m->kb_item_id, m->matter_code, m->dialogue_id, m->region, m->created_at);
 }
 
 int as_store_message_get(tb_req *r, int64_t id, as_message *out)
@@ -182,12 +172,12 @@ long as_store_message_rate(tb_db *db, int64_t id, const char *rating, const char
 json_t *as_store_history(tb_req *r, int64_t citizen, int64_t session_id, int64_t since, int64_t limit,
                          int64_t offset, int64_t *total)
 {
-    tb_stmt *st = tb_db_query(r->db, SQL_HISTORY_COUNT, "iiiii", citizen, citizen, citizen, session_id, since);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_HISTORY_COUNT, "iiiii", citizen, citizen, citizen, session_id, since);
+    if (n < 0)
         return NULL;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_HISTORY, "iiiiiii", citizen, citizen, citizen, session_id, since, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_HISTORY, "iiiiiii", citizen, citizen, citizen, session_id, since, limit,
+                              offset);
     if (!st)
         return NULL;
     json_t *items = json_array();
@@ -326,7 +316,7 @@ json_t *as_store_published(tb_req *r)
 int64_t as_store_dialogue_insert(tb_db *db, const char *code, const char *name, const char *definition,
                                  const char *actor, int64_t now)
 {
-    return returning_id(tb_db_query(db, SQL_DIALOGUE_INSERT, "ttttii", code, name, definition, actor, now, now));
+    return tb_db_int(db, -1, SQL_DIALOGUE_INSERT, "ttttii", code, name, definition, actor, now, now);
 }
 
 long as_store_dialogue_update(tb_db *db, int64_t id, const char *name, const char *definition, const char *actor,

@@ -89,10 +89,7 @@ int64_t audit_count(tb_db *db, const audit_filter *f)
 {
     char la[160], lo[160];
     likes(f, la, lo);
-    tb_stmt *st = tb_db_query(db, SQL_COUNT, "iitttttttttt", FILTER_ARGS(f, la, lo));
-    int64_t n = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : -1;
-    tb_stmt_done(st);
-    return n;
+    return tb_db_int(db, -1, SQL_COUNT, "iitttttttttt", FILTER_ARGS(f, la, lo));
 }
 
 int audit_search(tb_db *db, const audit_filter *f, int64_t limit, int64_t offset,

@@ -30,15 +30,7 @@ static __thread calendar *mine;
 
 /* ---------------------------------------------------------------- reading */
 
-static int64_t read_epoch(tb_db *db)
-{
-    tb_stmt *st = tb_db_query(db, SQL_EPOCH, NULL);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t e = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return e;
-}
+static int64_t read_epoch(tb_db *db) { return tb_db_int(db, -1, SQL_EPOCH, NULL); }
 
 typedef struct {
     calendar_entry *e;

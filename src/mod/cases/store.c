@@ -61,15 +61,10 @@ int store_upload_get(tb_req *r, const char *id, int64_t owner, upload_row *out)
 
 int64_t store_case_insert(tb_db *db, const case_row *c, const char *id_bidx, const char *idem_key)
 {
-    tb_stmt *st = tb_db_query(db, SQL_CASE_INSERT, "ttttitttiitttttii", c->serial, c->matter_code, c->matter_name,
-                              c->region, c->applicant_id, c->applicant_name, c->applicant_id_enc, id_bidx, c->case_type,
-                              c->form_version, c->form_enc, c->query_digest, c->status, c->current_step, idem_key,
-                              c->submitted_at, c->updated_at);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, -1, SQL_CASE_INSERT, "ttttitttiitttttii", c->serial, c->matter_code, c->matter_name, c->region,
+                     c->applicant_id, c->applicant_name, c->applicant_id_enc, id_bidx, c->case_type, c->form_version,
+                     c->form_enc, c->query_digest, c->status, c->current_step, idem_key, c->submitted_at,
+                     c->updated_at);
 }
 
 int store_case_set_idem_response(tb_db *db, int64_t id, const char *enc)
@@ -136,12 +131,11 @@ int store_case_get(tb_req *r, const char *serial, int64_t owner, case_row *c)
 
 json_t *store_case_list(tb_req *r, int64_t owner, int64_t limit, int64_t offset, int64_t *total)
 {
-    tb_stmt *st = tb_db_query(r->db, SQL_CASE_COUNT, "i", owner);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_CASE_COUNT, "i", owner);
+    if (n < 0)
         return NULL;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_CASE_LIST, "iii", owner, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_CASE_LIST, "iii", owner, limit, offset);
     if (!st)
         return NULL;
     json_t *rows = json_array();

@@ -38,27 +38,11 @@ static const char SQL_UPSERT_META[] = "INSERT INTO meta_codes(kind, code, name, 
                                       "ON CONFLICT(kind, code) DO UPDATE SET name = excluded.name, "
                                       "sort = excluded.sort";
 
-int64_t store_epoch(tb_db *db)
-{
-    tb_stmt *st = tb_db_query(db, SQL_EPOCH, NULL);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t e = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return e;
-}
+int64_t store_epoch(tb_db *db) { return tb_db_int(db, -1, SQL_EPOCH, NULL); }
 
 int catalog_bump_epoch(tb_db *db) { return tb_db_exec(db, SQL_BUMP, NULL) == 1 ? 0 : -1; }
 
-int64_t store_search_epoch(tb_db *db)
-{
-    tb_stmt *st = tb_db_query(db, SQL_EPOCH_SEARCH, NULL);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t e = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return e;
-}
+int64_t store_search_epoch(tb_db *db) { return tb_db_int(db, -1, SQL_EPOCH_SEARCH, NULL); }
 
 json_t *store_synonyms(tb_db *db)
 {
@@ -81,9 +65,7 @@ json_t *store_synonyms(tb_db *db)
 
 int64_t store_synonym_add(tb_db *db, const char *words, const char *targets, const char *actor)
 {
-    tb_stmt *st = tb_db_query(db, SQL_SYNONYM_ADD, "ttti", words, targets, actor, tb_now());
-    int64_t id = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : -1;
-    tb_stmt_done(st);
+    int64_t id = tb_db_int(db, -1, SQL_SYNONYM_ADD, "ttti", words, targets, actor, tb_now());
     if (id > 0 && tb_db_exec(db, SQL_BUMP_SEARCH, NULL) != 1)
         return -1;
     return id;

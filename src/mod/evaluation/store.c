@@ -97,15 +97,6 @@ static const char SQL_RECTS[] = "SELECT " RECT_COLS RECT_WHERE "ORDER BY CASE WH
                                 "due_at, id LIMIT ? OFFSET ?";
 static const char SQL_RECTS_COUNT[] = "SELECT COUNT(*)" RECT_WHERE;
 
-static int64_t one_int(tb_stmt *st, int64_t dflt)
-{
-    int64_t v = dflt;
-    if (st && tb_stmt_step(st) == TB_ROW && !tb_stmt_null(st, 0))
-        v = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return v;
-}
-
 static const char *text(tb_req *r, tb_stmt *st, int col)
 {
     return tb_stmt_null(st, col) ? NULL : tb_arena_strdup(r->arena, tb_stmt_text(st, col));
@@ -133,15 +124,9 @@ int ev_store_case(tb_req *r, int64_t case_id, ev_row *out)
 
 int64_t ev_store_insert(tb_db *db, const ev_row *e)
 {
-    tb_stmt *st = tb_db_query(db, SQL_INSERT, "ittiittitii", e->case_id, e->serial, e->stage, e->seq,
-                              e->citizen_id, e->matter_code, e->matter_name, e->department_id, e->region, e->case_type,
-                              e->created_at);
-    if (!st)
-        return -1;
-    int rc = tb_stmt_step(st);
-    int64_t id = rc == TB_ROW ? tb_stmt_int(st, 0) : rc == TB_DONE ? 0 : -1;
-    tb_stmt_done(st);
-    return id;
+    int64_t id = tb_db_int(db, 0, SQL_INSERT, "ittiittitii", e->case_id, e->serial, e->stage, e->seq, e->citizen_id,
+                           e->matter_code, e->matter_name, e->department_id, e->region, e->case_type, e->created_at);
+    return tb_db_errkind_last(db) == TB_DBE_NONE ? id : -1; /* 0: no row (already there) */
 }
 
 static void read_row(tb_req *r, tb_stmt *st, ev_row *e)
@@ -188,14 +173,14 @@ static int rows(tb_req *r, tb_stmt *st, void (*fn)(tb_req *, const ev_row *, voi
 int ev_store_of_citizen(tb_req *r, int64_t citizen, const char *serial, int64_t limit, int64_t offset,
                         void (*fn)(tb_req *, const ev_row *, void *), void *arg, int64_t *total)
 {
-    *total = one_int(tb_db_query(r->db, SQL_OF_CITIZEN_COUNT, "itt", citizen, serial, serial), 0);
+    *total = tb_db_int(r->db, 0, SQL_OF_CITIZEN_COUNT, "itt", citizen, serial, serial);
     return rows(r, tb_db_query(r->db, SQL_OF_CITIZEN, "ittii", citizen, serial, serial, limit, offset), fn, arg);
 }
 
 int ev_store_search(tb_req *r, const ev_filter *f, int64_t limit, int64_t offset,
                     void (*fn)(tb_req *, const ev_row *, void *), void *arg, int64_t *total)
 {
-    *total = one_int(tb_db_query(r->db, SQL_SEARCH_COUNT, FILTER_TYPES, FILTER_ARGS(f)), 0);
+    *total = tb_db_int(r->db, 0, SQL_SEARCH_COUNT, FILTER_TYPES, FILTER_ARGS(f));
     return rows(r, tb_db_query(r->db, SQL_SEARCH, FILTER_TYPES "ii", FILTER_ARGS(f), limit, offset), fn, arg);
 }
 
@@ -292,7 +277,7 @@ json_t *ev_store_public_comments(tb_req *r, const char *matter, int64_t limit)
 int64_t ev_store_rect_insert(tb_db *db, int64_t evaluation, int64_t dept, const char *by, const char *requirement,
                              int64_t due, int64_t now)
 {
-    return one_int(tb_db_query(db, SQL_RECT_INSERT, "iiitti", evaluation, dept, now, by, requirement, due), -1);
+    return tb_db_int(db, -1, SQL_RECT_INSERT, "iiitti", evaluation, dept, now, by, requirement, due);
 }
 
 static void read_rect(tb_req *r, tb_stmt *st, ev_rect *x)
@@ -349,8 +334,7 @@ int ev_store_rects(tb_req *r, const char *depts, const char *status, int64_t lim
                    void (*fn)(tb_req *, const ev_rect *, void *), void *arg, int64_t *total)
 {
     int64_t now = tb_now();
-    *total = one_int(tb_db_query(r->db, SQL_RECTS_COUNT, "tttttit", depts, depts, status, status, status, now, status),
-                     0);
+    *total = tb_db_int(r->db, 0, SQL_RECTS_COUNT, "tttttit", depts, depts, status, status, status, now, status);
     tb_stmt *st = tb_db_query(r->db, SQL_RECTS, "tttttitii", depts, depts, status, status, status, now, status, limit,
                               offset);
     if (!st)

@@ -108,15 +108,9 @@ static const char *nz(const char *s) { return s && *s ? s : NULL; }
 
 int64_t fb_store_insert(tb_db *db, const fb_item *f)
 {
-    tb_stmt *st = tb_db_query(db, SQL_INSERT, "ttitttttittiiii", f->kind, f->channel, f->citizen_id, f->contact_name,
-                              nz(f->contact_phone_enc), nz(f->email_enc), f->title, f->content, f->department_id,
-                              nz(f->matter_code), nz(f->matter_name), f->due_at, f->created_by, f->created_at,
-                              f->created_at);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, -1, SQL_INSERT, "ttitttttittiiii", f->kind, f->channel, f->citizen_id, f->contact_name,
+                     nz(f->contact_phone_enc), nz(f->email_enc), f->title, f->content, f->department_id,
+                     nz(f->matter_code), nz(f->matter_name), f->due_at, f->created_by, f->created_at, f->created_at);
 }
 
 int fb_store_step(tb_db *db, int64_t id, const char *step, const char *realm, int64_t actor, const char *actor_name,
@@ -167,12 +161,11 @@ long fb_store_conclude(tb_db *db, int64_t id, const char *finding, int64_t tdept
 int fb_store_of_citizen(tb_req *r, int64_t citizen, const char *kind, int64_t limit, int64_t offset,
                         void (*fn)(tb_req *, const fb_item *, void *), void *arg, int64_t *total)
 {
-    tb_stmt *st = tb_db_query(r->db, SQL_OF_CITIZEN_COUNT, "it", citizen, kind);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_OF_CITIZEN_COUNT, "it", citizen, kind);
+    if (n < 0)
         return -1;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_OF_CITIZEN, "itii", citizen, kind, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_OF_CITIZEN, "itii", citizen, kind, limit, offset);
     if (!st)
         return -1;
     fb_item f;
@@ -187,16 +180,15 @@ int fb_store_list(tb_req *r, const fb_filter *f, int64_t limit, int64_t offset,
                   void (*fn)(tb_req *, const fb_item *, void *), void *arg, int64_t *total)
 {
     int64_t overdue = f->overdue ? 1 : 0;
-    tb_stmt *st = tb_db_query(r->db, SQL_LIST_COUNT, "tttttttiiiitttt", f->kind, f->kind, f->status, f->status,
-                              f->status, f->channel, f->channel, f->department_id, f->department_id, overdue, f->now,
-                              f->q, f->q, f->scope, f->scope);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_LIST_COUNT, "tttttttiiiitttt", f->kind, f->kind, f->status, f->status,
+                          f->status, f->channel, f->channel, f->department_id, f->department_id, overdue, f->now, f->q,
+                          f->q, f->scope, f->scope);
+    if (n < 0)
         return -1;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_LIST, "tttttttiiiittttii", f->kind, f->kind, f->status, f->status, f->status,
-                     f->channel, f->channel, f->department_id, f->department_id, overdue, f->now, f->q, f->q, f->scope,
-                     f->scope, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_LIST, "tttttttiiiittttii", f->kind, f->kind, f->status, f->status, f->status,
+                              f->channel, f->channel, f->department_id, f->department_id, overdue, f->now, f->q, f->q,
+                              f->scope, f->scope, limit, offset);
     if (!st)
         return -1;
     fb_item it;

@@ -10,12 +10,7 @@ static const char SQL_CLEAR[] = "DELETE FROM rate_hits WHERE bucket = ?";
 
 int guard_count(tb_db *db, const char *bucket, int window_s)
 {
-    tb_stmt *st = tb_db_query(db, SQL_COUNT, "ti", bucket, tb_now() - window_s);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int n = (int)tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return n;
+    return (int)tb_db_int(db, -1, SQL_COUNT, "ti", bucket, tb_now() - window_s);
 }
 
 int guard_hit(tb_db *db, const char *bucket, int window_s)

@@ -146,17 +146,7 @@ static const char SQL_SEED_ITEM[] =
 
 static const char *dup(tb_req *r, tb_stmt *st, int col) { return tb_arena_strdup(r->arena, tb_stmt_text(st, col)); }
 
-static int64_t one_int(tb_db *db, tb_stmt *st)
-{
-    (void)db;
-    if (!st)
-        return -1;
-    int64_t v = tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : -1;
-    tb_stmt_done(st);
-    return v;
-}
-
-int64_t kb_store_epoch(tb_db *db, const char *name) { return one_int(db, tb_db_query(db, SQL_EPOCH, "t", name)); }
+int64_t kb_store_epoch(tb_db *db, const char *name) { return tb_db_int(db, -1, SQL_EPOCH, "t", name); }
 int kb_store_bump(tb_db *db, const char *name) { return tb_db_exec(db, SQL_BUMP, "t", name) == 1 ? 0 : -1; }
 
 json_t *kb_store_categories(tb_db *db)
@@ -189,7 +179,7 @@ int kb_store_category_get(tb_req *r, int64_t id, int64_t *parent, const char **n
 
 int64_t kb_store_category_insert(tb_db *db, int64_t parent, const char *name, int64_t sort, int64_t now)
 {
-    return one_int(db, tb_db_query(db, SQL_CAT_INSERT, "itiii", parent, name, sort, now, now));
+    return tb_db_int(db, -1, SQL_CAT_INSERT, "itiii", parent, name, sort, now, now);
 }
 
 long kb_store_category_update(tb_db *db, int64_t id, int64_t parent, const char *name, int64_t sort, int64_t now)
@@ -199,11 +189,11 @@ long kb_store_category_update(tb_db *db, int64_t id, int64_t parent, const char 
 
 long kb_store_category_delete(tb_db *db, int64_t id) { return tb_db_exec(db, SQL_CAT_DELETE, "i", id); }
 
-int64_t kb_store_category_uses(tb_db *db, int64_t id) { return one_int(db, tb_db_query(db, SQL_CAT_USES, "ii", id, id)); }
+int64_t kb_store_category_uses(tb_db *db, int64_t id) { return tb_db_int(db, -1, SQL_CAT_USES, "ii", id, id); }
 
 int64_t kb_store_category_ensure(tb_db *db, int64_t parent, const char *name, int64_t sort, int64_t now)
 {
-    int64_t id = one_int(db, tb_db_query(db, SQL_CAT_FIND, "it", parent, name));
+    int64_t id = tb_db_int(db, -1, SQL_CAT_FIND, "it", parent, name);
     return id > 0 ? id : kb_store_category_insert(db, parent, name, sort, now);
 }
 
@@ -233,9 +223,9 @@ int kb_store_item_get(tb_req *r, int64_t id, kb_item *out)
 
 int64_t kb_store_item_insert(tb_db *db, const kb_item *it)
 {
-    return one_int(db, tb_db_query(db, SQL_ITEM_INSERT, "ittttiittitii", it->category_id, it->question, it->similar,
-                                   it->answer, it->regions, it->valid_from, it->valid_to, it->source, it->status,
-                                   it->editor_id, it->editor_name, it->created_at, it->updated_at));
+    return tb_db_int(db, -1, SQL_ITEM_INSERT, "ittttiittitii", it->category_id, it->question, it->similar,
+                     it->answer, it->regions, it->valid_from, it->valid_to, it->source, it->status, it->editor_id,
+                     it->editor_name, it->created_at, it->updated_at);
 }
 
 long kb_store_item_update(tb_db *db, const kb_item *it)
@@ -289,14 +279,13 @@ json_t *kb_store_steps(tb_req *r, int64_t item)
 int kb_store_items(tb_req *r, const kb_filter *f, int64_t limit, int64_t offset,
                    void (*fn)(tb_req *, const kb_item *, void *), void *arg, int64_t *total)
 {
-    tb_stmt *st = tb_db_query(r->db, SQL_ITEMS_COUNT, "ttttttt", f->status, f->status, f->q, f->q, f->q, f->cats,
-                              f->cats);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_ITEMS_COUNT, "ttttttt", f->status, f->status, f->q, f->q, f->q, f->cats,
+                          f->cats);
+    if (n < 0)
         return -1;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_ITEMS, "tttttttii", f->status, f->status, f->q, f->q, f->q, f->cats, f->cats, limit,
-                     offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_ITEMS, "tttttttii", f->status, f->status, f->q, f->q, f->q, f->cats, f->cats,
+                              limit, offset);
     if (!st)
         return -1;
     kb_item it;
@@ -337,12 +326,11 @@ int kb_store_unanswered_add(tb_db *db, const char *q, const char *source, int64_
 
 json_t *kb_store_unanswered(tb_req *r, const char *status, int64_t limit, int64_t offset, int64_t *total)
 {
-    tb_stmt *st = tb_db_query(r->db, SQL_UNANS_COUNT, "tt", status, status);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_UNANS_COUNT, "tt", status, status);
+    if (n < 0)
         return NULL;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_UNANS_LIST, "ttii", status, status, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_UNANS_LIST, "ttii", status, status, limit, offset);
     if (!st)
         return NULL;
     json_t *a = json_array();
@@ -362,7 +350,7 @@ long kb_store_unanswered_resolve(tb_db *db, int64_t id, const char *note, int64_
 
 int64_t kb_store_rating_add(tb_db *db, int64_t item, const char *q, const char *tags, const char *text, int64_t at)
 {
-    return one_int(db, tb_db_query(db, SQL_RATING_ADD, "ittti", item, q, tags ? tags : "", text ? text : "", at));
+    return tb_db_int(db, -1, SQL_RATING_ADD, "ittti", item, q, tags ? tags : "", text ? text : "", at);
 }
 
 static json_t *rating_json(tb_req *r, tb_stmt *st)
@@ -383,12 +371,11 @@ static json_t *rating_json(tb_req *r, tb_stmt *st)
 
 json_t *kb_store_ratings(tb_req *r, const char *status, int64_t limit, int64_t offset, int64_t *total)
 {
-    tb_stmt *st = tb_db_query(r->db, SQL_RATINGS_COUNT, "tt", status, status);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_RATINGS_COUNT, "tt", status, status);
+    if (n < 0)
         return NULL;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_RATINGS, "ttii", status, status, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_RATINGS, "ttii", status, status, limit, offset);
     if (!st)
         return NULL;
     json_t *a = json_array();
@@ -528,8 +515,8 @@ int content_store_get(tb_req *r, int64_t id, content_item *out)
 
 int64_t content_store_insert(tb_db *db, const content_item *c, int64_t actor)
 {
-    return one_int(db, tb_db_query(db, SQL_CT_INSERT, "tttttiiii", c->type, c->title, c->body, c->source, c->status,
-                                   c->published_at, actor, c->created_at, c->updated_at));
+    return tb_db_int(db, -1, SQL_CT_INSERT, "tttttiiii", c->type, c->title, c->body, c->source, c->status,
+                     c->published_at, actor, c->created_at, c->updated_at);
 }
 
 long content_store_update(tb_db *db, const content_item *c)
@@ -548,12 +535,11 @@ int content_store_list(tb_req *r, const char *type, const char *status, const ch
 {
     if (published)
         status = "published";
-    tb_stmt *st = tb_db_query(r->db, SQL_CT_COUNT, "tttttt", type, type, status, status, q, q);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_CT_COUNT, "tttttt", type, type, status, status, q, q);
+    if (n < 0)
         return -1;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_CT_LIST, "ttttttii", type, type, status, status, q, q, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_CT_LIST, "ttttttii", type, type, status, status, q, q, limit, offset);
     if (!st)
         return -1;
     content_item c;
@@ -581,7 +567,7 @@ json_t *content_store_published(tb_db *db)
 int64_t content_store_upsert_seed(tb_db *db, const char *type, const char *title, const char *body,
                                   const char *source, int64_t published_at, int64_t now)
 {
-    int64_t id = one_int(db, tb_db_query(db, SQL_CT_FIND, "tt", type, title));
+    int64_t id = tb_db_int(db, -1, SQL_CT_FIND, "tt", type, title);
     if (id > 0)
         return id;
     content_item c = {.type = type, .title = title, .body = body, .source = source, .status = "published",
@@ -592,9 +578,9 @@ int64_t content_store_upsert_seed(tb_db *db, const char *type, const char *title
 int64_t kb_store_seed_item(tb_db *db, int64_t category, const char *question, const char *similar, const char *answer,
                            const char *source, const char *live, int64_t now)
 {
-    int64_t id = one_int(db, tb_db_query(db, SQL_SEED_ITEM_FIND, "t", question));
+    int64_t id = tb_db_int(db, -1, SQL_SEED_ITEM_FIND, "t", question);
     if (id > 0)
         return id;
-    return one_int(db, tb_db_query(db, SQL_SEED_ITEM, "itttttiii", category, question, similar, answer, source, live,
-                                   now, now, now));
+    return tb_db_int(db, -1, SQL_SEED_ITEM, "itttttiii", category, question, similar, answer, source, live, now, now,
+                     now);
 }

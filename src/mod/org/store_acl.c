@@ -75,11 +75,9 @@ static int one_role(tb_arena *a, tb_stmt *st, org_role *out)
 int64_t org_store_role_insert(tb_db *db, const char *code, const char *name, const char *kind, const char *scope, bool mfa)
 {
     int64_t now = tb_now();
-    tb_stmt *st = tb_db_query(db, SQL_ROLE_INSERT, "ttttiii", code, name, kind, scope, (int64_t)mfa, now, now);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t id = tb_db_int(db, -1, SQL_ROLE_INSERT, "ttttiii", code, name, kind, scope, (int64_t)mfa, now, now);
+    if (id < 0)
         return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
     char m[65];
     acl_mac_role(id, code, kind, scope, mfa, m);
     return tb_db_exec(db, SQL_ROLE_SET_MAC, "ti", m, id) == 1 ? id : -1;
@@ -206,10 +204,7 @@ int org_store_role_has_perm(tb_db *db, const char *ip, int64_t role_id, const ch
 
 int org_store_role_member_count(tb_db *db, int64_t role_id)
 {
-    tb_stmt *st = tb_db_query(db, SQL_MEMBER_COUNT, "i", role_id);
-    int n = st && tb_stmt_step(st) == TB_ROW ? (int)tb_stmt_int(st, 0) : -1;
-    tb_stmt_done(st);
-    return n;
+    return (int)tb_db_int(db, -1, SQL_MEMBER_COUNT, "i", role_id);
 }
 
 int org_store_staff_role_add(tb_db *db, int64_t staff_id, int64_t role_id)
@@ -255,12 +250,11 @@ json_t *org_store_role_members(tb_db *db, int64_t role_id, const char *q, int64_
     char like[200];
     snprintf(like, sizeof like, "%%%s%%", q ? q : "");
     q = q ? q : "";
-    tb_stmt *st = tb_db_query(db, SQL_MEMBERS_COUNT, "ittii", role_id, q, like, dept, dept);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(db, -1, SQL_MEMBERS_COUNT, "ittii", role_id, q, like, dept, dept);
+    if (n < 0)
         return NULL;
-    json_int_t total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(db, SQL_MEMBERS, "ittiiii", role_id, q, like, dept, dept, limit, offset);
+    json_int_t total = n;
+    tb_stmt *st = tb_db_query(db, SQL_MEMBERS, "ittiiii", role_id, q, like, dept, dept, limit, offset);
     if (!st)
         return NULL;
     json_t *items = json_array();

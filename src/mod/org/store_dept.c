@@ -38,14 +38,6 @@ static const char SQL_FOR_REGION[] = "SELECT id FROM departments WHERE region = 
 static const char SQL_PARENT[] = "SELECT parent_id FROM departments WHERE id = ?";
 static const char SQL_REGION[] = "SELECT COUNT(*) FROM regions WHERE code = ?";
 
-static int64_t count1(tb_db *db, const char *sql, int64_t id)
-{
-    tb_stmt *st = tb_db_query(db, sql, "i", id);
-    int64_t n = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : -1;
-    tb_stmt_done(st);
-    return n;
-}
-
 int org_store_dept_get(tb_db *db, tb_arena *a, int64_t id, org_dept *out)
 {
     tb_stmt *st = tb_db_query(db, SQL_GET, "i", id);
@@ -67,10 +59,7 @@ int org_store_dept_get(tb_db *db, tb_arena *a, int64_t id, org_dept *out)
 
 int64_t org_store_dept_by_name(tb_db *db, const char *name)
 {
-    tb_stmt *st = tb_db_query(db, SQL_BY_NAME, "tt", name, name);
-    int64_t id = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : 0;
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, 0, SQL_BY_NAME, "tt", name, name);
 }
 
 /* 0 stands for "none" in the C structs and NULL in the table (bound as text). */
@@ -82,14 +71,8 @@ int64_t org_store_dept_insert(tb_db *db, const org_dept *d)
         snprintf(parent, sizeof parent, "%lld", (long long)d->parent_id);
     if (d->head_staff_id)
         snprintf(head, sizeof head, "%lld", (long long)d->head_staff_id);
-    tb_stmt *st = tb_db_query(db, SQL_INSERT, "ttittitii", d->name, d->short_name, d->level,
-                              d->parent_id ? parent : NULL, d->region, d->sort_order, d->head_staff_id ? head : NULL,
-                              now, now);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, -1, SQL_INSERT, "ttittitii", d->name, d->short_name, d->level, d->parent_id ? parent : NULL,
+                     d->region, d->sort_order, d->head_staff_id ? head : NULL, now, now);
 }
 
 int org_store_dept_update(tb_db *db, const org_dept *d)
@@ -139,9 +122,9 @@ json_t *org_store_dept_list(tb_db *db, const char *q, int64_t parent, bool roots
 
 void org_store_dept_usage(tb_db *db, int64_t id, int64_t *children, int64_t *staff, int64_t *roles)
 {
-    *children = count1(db, SQL_CHILDREN, id);
-    *staff = count1(db, SQL_STAFF_IN, id);
-    *roles = count1(db, SQL_ROLES_IN, id);
+    *children = tb_db_int(db, -1, SQL_CHILDREN, "i", id);
+    *staff = tb_db_int(db, -1, SQL_STAFF_IN, "i", id);
+    *roles = tb_db_int(db, -1, SQL_ROLES_IN, "i", id);
 }
 
 int org_store_ids(tb_stmt *st, tb_arena *a, int64_t **out)
@@ -175,10 +158,7 @@ int org_store_dept_region_prefix(tb_db *db, tb_arena *a, const char *prefix, int
 
 int64_t org_store_dept_for_region(tb_db *db, const char *region)
 {
-    tb_stmt *st = tb_db_query(db, SQL_FOR_REGION, "t", region);
-    int64_t id = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : 0;
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, 0, SQL_FOR_REGION, "t", region);
 }
 
 int org_store_dept_parent(tb_db *db, int64_t id, int64_t *parent)
@@ -206,8 +186,5 @@ bool org_store_dept_is_descendant(tb_db *db, int64_t node, int64_t ancestor)
 
 bool org_store_region_exists(tb_db *db, const char *code)
 {
-    tb_stmt *st = tb_db_query(db, SQL_REGION, "t", code);
-    bool ok = st && tb_stmt_step(st) == TB_ROW && tb_stmt_int(st, 0) > 0;
-    tb_stmt_done(st);
-    return ok;
+    return tb_db_int(db, 0, SQL_REGION, "t", code) > 0;
 }

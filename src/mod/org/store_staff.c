@@ -89,13 +89,6 @@ static void read_staff(tb_arena *a, tb_stmt *st, org_staff_row *o)
     o->former_department = dup(a, st, 10);
 }
 
-static bool scalar_pos(tb_stmt *st)
-{
-    bool yes = st && tb_stmt_step(st) == TB_ROW && tb_stmt_int(st, 0) > 0;
-    tb_stmt_done(st);
-    return yes;
-}
-
 static char *id_text(char buf[24], int64_t v)
 {
     snprintf(buf, 24, "%lld", (long long)v);
@@ -116,10 +109,7 @@ int org_store_staff_get(tb_db *db, tb_arena *a, int64_t id, org_staff_row *out)
 
 int64_t org_store_staff_by_login(tb_db *db, const char *login)
 {
-    tb_stmt *st = tb_db_query(db, SQL_BY_LOGIN, "t", login);
-    int64_t id = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : 0;
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, 0, SQL_BY_LOGIN, "t", login);
 }
 
 /* Lists never carry the phone: only its mask. */
@@ -155,12 +145,11 @@ json_t *org_store_staff_list(tb_db *db, const char *q, int64_t dept, const char 
     q = q ? q : "";
     status = status ? status : "";
     snprintf(like, sizeof like, "%%%s%%", q);
-    tb_stmt *st = tb_db_query(db, SQL_COUNT, "ttttiitt", q, like, like, q, dept, dept, status, status);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(db, -1, SQL_COUNT, "ttttiitt", q, like, like, q, dept, dept, status, status);
+    if (n < 0)
         return NULL;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(db, SQL_LIST, "ttttiittii", q, like, like, q, dept, dept, status, status, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(db, SQL_LIST, "ttttiittii", q, like, like, q, dept, dept, status, status, limit, offset);
     if (!st)
         return NULL;
     json_t *items = json_array();
@@ -177,12 +166,11 @@ json_t *org_store_staff_retired(tb_db *db, const char *name, const char *dept, i
     dept = dept ? dept : "";
     snprintf(nl, sizeof nl, "%%%s%%", name);
     snprintf(dl, sizeof dl, "%%%s%%", dept);
-    tb_stmt *st = tb_db_query(db, SQL_RETIRED_COUNT, "ttttii", name, nl, dept, dl, from, to);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(db, -1, SQL_RETIRED_COUNT, "ttttii", name, nl, dept, dl, from, to);
+    if (n < 0)
         return NULL;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(db, SQL_RETIRED, "ttttiiii", name, nl, dept, dl, from, to, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(db, SQL_RETIRED, "ttttiiii", name, nl, dept, dl, from, to, limit, offset);
     if (!st)
         return NULL;
     json_t *items = json_array();
@@ -256,7 +244,7 @@ int org_store_staff_kill_sessions(tb_db *db, int64_t id) { return tb_db_exec(db,
 
 bool org_store_police_no_taken(tb_db *db, const char *police_no, int64_t except)
 {
-    return scalar_pos(tb_db_query(db, SQL_POLICE_TAKEN, "ti", police_no, except));
+    return tb_db_int(db, 0, SQL_POLICE_TAKEN, "ti", police_no, except) > 0;
 }
 
 int64_t org_store_staff_insert_full(tb_db *db, const char *login, const char *name, const char *hash, int64_t dept,
@@ -264,13 +252,8 @@ int64_t org_store_staff_insert_full(tb_db *db, const char *login, const char *na
 {
     char d[24];
     int64_t now = tb_now();
-    tb_stmt *st = tb_db_query(db, SQL_INSERT, "tttttttii", login, name, hash, id_text(d, dept), police_no,
-                              phone_enc, phone_bidx, now, now);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, -1, SQL_INSERT, "tttttttii", login, name, hash, id_text(d, dept), police_no, phone_enc,
+                     phone_bidx, now, now);
 }
 
 /* ---- groups ---- */
@@ -289,12 +272,7 @@ json_t *org_store_groups_list(tb_db *db)
 
 int64_t org_store_group_insert(tb_db *db, const char *name, const char *desc)
 {
-    tb_stmt *st = tb_db_query(db, SQL_GROUP_INSERT, "tti", name, desc ? desc : "", tb_now());
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, -1, SQL_GROUP_INSERT, "tti", name, desc ? desc : "", tb_now());
 }
 
 int org_store_group_delete(tb_db *db, int64_t id)
@@ -304,7 +282,7 @@ int org_store_group_delete(tb_db *db, int64_t id)
     return tb_db_exec(db, SQL_GROUP_DELETE, "i", id) == 1 ? 0 : -1;
 }
 
-bool org_store_group_exists(tb_db *db, int64_t id) { return scalar_pos(tb_db_query(db, SQL_GROUP_EXISTS, "i", id)); }
+bool org_store_group_exists(tb_db *db, int64_t id) { return tb_db_int(db, 0, SQL_GROUP_EXISTS, "i", id) > 0; }
 
 int org_store_group_member_add(tb_db *db, int64_t group, int64_t staff)
 {
@@ -338,12 +316,7 @@ int org_store_staff_groups(tb_db *db, tb_arena *a, int64_t staff, int64_t **out)
 /* ---- unban requests ---- */
 int64_t org_store_unban_insert(tb_db *db, int64_t staff, int64_t dept, int64_t by, const char *reason)
 {
-    tb_stmt *st = tb_db_query(db, SQL_UNBAN_INSERT, "iiiti", staff, dept, by, reason, tb_now());
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
+    return tb_db_int(db, -1, SQL_UNBAN_INSERT, "iiiti", staff, dept, by, reason, tb_now());
 }
 
 int org_store_unban_get(tb_db *db, tb_arena *a, int64_t id, int64_t *staff, int64_t *dept, const char **status)
@@ -384,7 +357,7 @@ json_t *org_store_unban_for_head(tb_db *db, int64_t head)
 
 bool org_store_unban_pending(tb_db *db, int64_t staff)
 {
-    return scalar_pos(tb_db_query(db, SQL_UNBAN_PENDING, "i", staff));
+    return tb_db_int(db, 0, SQL_UNBAN_PENDING, "i", staff) > 0;
 }
 
 json_t *org_store_staff_json(tb_db *db, int64_t id)

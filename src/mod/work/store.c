@@ -161,14 +161,13 @@ int store_history_add(tb_db *db, int64_t case_id, const char *step, const char *
 json_t *store_work_list(tb_req *r, const char *view, const char *depts, const char *matter, const char *status,
                         const char *q, int64_t from, int64_t to, int64_t limit, int64_t offset, int64_t *total)
 {
-    tb_stmt *st = tb_db_query(r->db, SQL_LIST_COUNT, "tttttttttiittt", depts, depts, matter, matter, status, status,
-                              q, q, q, from, to, view, view, view);
-    if (!st || tb_stmt_step(st) != TB_ROW)
+    int64_t n = tb_db_int(r->db, -1, SQL_LIST_COUNT, "tttttttttiittt", depts, depts, matter, matter, status, status, q,
+                          q, q, from, to, view, view, view);
+    if (n < 0)
         return NULL;
-    *total = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    st = tb_db_query(r->db, SQL_LIST, "tttttttttiitttii", depts, depts, matter, matter, status, status, q, q, q,
-                     from, to, view, view, view, limit, offset);
+    *total = n;
+    tb_stmt *st = tb_db_query(r->db, SQL_LIST, "tttttttttiitttii", depts, depts, matter, matter, status, status, q, q,
+                              q, from, to, view, view, view, limit, offset);
     if (!st)
         return NULL;
     json_t *rows = json_array();
@@ -236,8 +235,5 @@ static const char SQL_MATTER_FORM_VERSION[] = "SELECT form_version FROM matters 
 
 int store_matter_form_version(tb_db *db, const char *code)
 {
-    tb_stmt *st = tb_db_query(db, SQL_MATTER_FORM_VERSION, "t", code);
-    int v = st && tb_stmt_step(st) == TB_ROW ? (int)tb_stmt_int(st, 0) : 0;
-    tb_stmt_done(st);
-    return v;
+    return (int)tb_db_int(db, 0, SQL_MATTER_FORM_VERSION, "t", code);
 }
