@@ -16,14 +16,8 @@
 --   BOOKING created=N full=F other=O duration_us=D p99_us=P
 -- and the first answer that was neither 201 nor 409 BOOKING_SLOT_FULL.
 
-local counter = 0
-local threads = {}
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-end
+local lib = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "lib.lua")
+setup = lib.setup
 
 local W = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 local CHECK = "10X98765432"
@@ -92,25 +86,10 @@ function response(status, headers, body)
   elseif status == 409 and body and body:find("BOOKING_SLOT_FULL", 1, true) then
     full = full + 1
   else
-    other = other + 1
-    if first_err == "" then
-      first_err = tostring(status) .. " " .. string.sub(body or "", 1, 200)
-    end
+    lib.unexpected(status, body)
   end
 end
 
 function done(summary, latency, requests)
-  local c, f, o, e = 0, 0, 0, ""
-  for _, t in ipairs(threads) do
-    c = c + t:get("created")
-    f = f + t:get("full")
-    o = o + t:get("other")
-    local fe = t:get("first_err")
-    if e == "" and fe and fe ~= "" then e = fe end
-  end
-  io.write(string.format("BOOKING created=%d full=%d other=%d duration_us=%d p99_us=%d\n",
-    c, f, o, summary.duration, latency:percentile(99)))
-  if e ~= "" then
-    io.write("BOOKING first_error=" .. string.gsub(e, "\n", " ") .. "\n")
-  end
+  lib.report("BOOKING", {"created", "full", "other"}, summary, latency)
 end

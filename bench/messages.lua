@@ -12,14 +12,8 @@
 --   MSG accepted=N duplicate=D other=O per_request=K duration_us=U p99_us=P
 -- (accepted: 202 answers) and the first answer that was neither 202 nor 200.
 
-local counter = 0
-local threads = {}
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-end
+local lib = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "lib.lua")
+setup = lib.setup
 
 function init(args)
   local path = os.getenv("TB_BENCH_MESSAGES")
@@ -60,26 +54,12 @@ function response(status, headers, body)
   elseif status == 200 then
     duplicate = duplicate + 1
   else
-    other = other + 1
-    if first_err == "" then
-      first_err = tostring(status) .. " " .. string.sub(body or "", 1, 200)
-    end
+    lib.unexpected(status, body)
   end
 end
 
 function done(summary, latency, requests)
-  local a, d, o, e, k = 0, 0, 0, "", 1
-  for _, t in ipairs(threads) do
-    a = a + t:get("accepted")
-    d = d + t:get("duplicate")
-    o = o + t:get("other")
-    k = t:get("per_request") or k
-    local fe = t:get("first_err")
-    if e == "" and fe and fe ~= "" then e = fe end
-  end
-  io.write(string.format("MSG accepted=%d duplicate=%d other=%d per_request=%d duration_us=%d p99_us=%d\n",
-    a, d, o, k, summary.duration, latency:percentile(99)))
-  if e ~= "" then
-    io.write("MSG first_error=" .. string.gsub(e, "\n", " ") .. "\n")
-  end
+  local k = 1
+  for _, t in ipairs(lib.threads) do k = t:get("per_request") or k end
+  lib.report("MSG", {"accepted", "duplicate", "other"}, summary, latency, {{"per_request", k}})
 end

@@ -8,26 +8,11 @@
 -- Prints at the end:  SUBMIT created=N other=M duration_us=D
 -- and the first non-201 answer, if any.
 
-local counter = 0
-local threads = {}
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-end
+local lib = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "lib.lua")
+setup = lib.setup
 
 function init(args)
-  local path = os.getenv("TB_BENCH_SESSIONS")
-  assert(path, "TB_BENCH_SESSIONS not set")
-  local lines = {}
-  for line in io.lines(path) do
-    if #line > 0 then lines[#lines + 1] = line end
-  end
-  assert(#lines > 0, "no sessions in " .. path)
-  local l = lines[((tid - 1) % #lines) + 1]
-  local cookie, csrf, body = l:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-  assert(body, "bad sessions line")
+  local cookie, csrf, body = lib.my_session("TB_BENCH_SESSIONS")
   req = wrk.format("POST", "/api/v1/cases", {
     ["Cookie"] = cookie,
     ["X-CSRF-Token"] = csrf,
@@ -46,24 +31,10 @@ function response(status, headers, body)
   if status == 201 then
     created = created + 1
   else
-    other = other + 1
-    if first_err == "" then
-      first_err = tostring(status) .. " " .. string.sub(body or "", 1, 200)
-    end
+    lib.unexpected(status, body)
   end
 end
 
 function done(summary, latency, requests)
-  local c, o, e = 0, 0, ""
-  for _, t in ipairs(threads) do
-    c = c + t:get("created")
-    o = o + t:get("other")
-    local fe = t:get("first_err")
-    if e == "" and fe and fe ~= "" then e = fe end
-  end
-  io.write(string.format("SUBMIT created=%d other=%d duration_us=%d p99_us=%d\n",
-    c, o, summary.duration, latency:percentile(99)))
-  if e ~= "" then
-    io.write("SUBMIT first_error=" .. string.gsub(e, "\n", " ") .. "\n")
-  end
+  lib.report("SUBMIT", {"created", "other"}, summary, latency)
 end

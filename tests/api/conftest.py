@@ -1044,3 +1044,39 @@ PASSPORT = "普通护照签发"
 @pytest.fixture(scope="session")
 def passport(server):
     return guide(server.base, find_matter(server.base, PASSPORT, "护照")["code"])
+
+
+# ---------------------------------------------------------------- staff of a test module, waiting for effects
+
+
+def signed_in_staff(server, role, department=None, prefix="t"):
+    """A new staff account with this role (and department), signed in (password,
+    then TOTP); .staff_id is its id. `server` may be a Server of the test's own."""
+    login, password = new_staff(server, role, department, prefix=prefix)
+    c = staff_login(server.base, login, password)
+    me = c.get("/api/v1/staff/me")
+    assert me.status_code == 200, me.text
+    c.staff_id = me.json().get("id") or me.json().get("staff", {}).get("id")
+    assert isinstance(c.staff_id, int), me.text
+    return c
+
+
+def staff_fixture(role, department=None, prefix="t"):
+    """A module-scoped fixture giving one signed_in_staff of this role; the name
+    it is assigned to is the fixture's name:  officer = staff_fixture("accept_officer", DAOLI)"""
+    @pytest.fixture(scope="module")
+    def fixture(server):
+        return signed_in_staff(server, role, department, prefix)
+    return fixture
+
+
+def poll(fn, timeout=20, interval=0.2):
+    """Calls fn until it returns something true or `timeout` seconds have passed;
+    returns its last value (for effects of background work: SMS, sweeps)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(interval)
+    return fn()

@@ -17,73 +17,20 @@ import uuid
 
 import pytest
 
-from conftest import Client, Server, case_body, expect_error, make_citizen, sms_outbox
+from conftest import (Client, Server, case_body, expect_error, make_citizen, poll, signed_in_staff, sms_outbox,
+                      staff_fixture)
 
 PASSPORT = "11230000MB1917443F000117004000"          # 承诺件, flow 受理 → 审批
 HUKOU_BOOK = "11230000042898103D002017015000"        # 户口簿补领: 即办件, no flow
 DAOLI = "哈尔滨市公安局道里分局"
 NANGANG = "哈尔滨市公安局南岗分局"
-PASSWORD = "Eval#Rate2026x"
 DAY = 86400
 LEVELS = ["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
 
-
-def totp(secret):
-    import base64
-    import hashlib
-    import hmac
-    import struct
-    key = base64.b32decode(secret + "=" * ((8 - len(secret) % 8) % 8))
-    h = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-    o = h[-1] & 15
-    return "%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
-
-
-def staff_client(server, role, department=None):
-    login = "e" + uuid.uuid4().hex[:10]
-    args = ["user", "add", "--login", login, "--name", "测试民警", "--role", role, "--password-stdin"]
-    if department:
-        args += ["--department", department]
-    out = server.run_cli(*args, stdin=PASSWORD + "\n").stdout
-    secret = re.search(r"secret=([A-Z2-7]+)", out).group(1)
-    c = Client(server.base)
-    r = c.post("/api/v1/staff/auth/login", json={"login": login, "password": PASSWORD})
-    assert r.status_code == 200 and r.json().get("mfa_required"), r.text
-    r = c.post("/api/v1/staff/auth/mfa", json={"mfa_token": r.json()["mfa_token"], "method": "totp",
-                                                "code": totp(secret)})
-    assert r.status_code == 200, r.text
-    c.csrf = r.json()["csrf_token"]
-    return c
-
-
-@pytest.fixture(scope="module")
-def officer(server):
-    return staff_client(server, "accept_officer", DAOLI)
-
-
-@pytest.fixture(scope="module")
-def leader(server):
-    return staff_client(server, "approve_leader", DAOLI)
-
-
-@pytest.fixture(scope="module")
-def supervisor(server):
-    return staff_client(server, "evaluation_supervisor", DAOLI)
-
-
-@pytest.fixture(scope="module")
-def far_supervisor(server):
-    return staff_client(server, "evaluation_supervisor", NANGANG)
-
-
-def poll(fn, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
+officer = staff_fixture("accept_officer", DAOLI, "ev")
+leader = staff_fixture("approve_leader", DAOLI, "ev")
+supervisor = staff_fixture("evaluation_supervisor", DAOLI, "ev")
+far_supervisor = staff_fixture("evaluation_supervisor", NANGANG, "ev")
 
 
 def act(client, serial, action, **kw):
@@ -491,8 +438,8 @@ def test_periods_are_configurable(tmp_path):
                             "TONGBAN_EVALUATION_SWEEP_SECONDS": "1"})
     srv.start()
     try:
-        off = staff_client(srv, "accept_officer", DAOLI)
-        sup = staff_client(srv, "evaluation_supervisor", DAOLI)
+        off = signed_in_staff(srv, "accept_officer", DAOLI, "ev")
+        sup = signed_in_staff(srv, "evaluation_supervisor", DAOLI, "ev")
         c, s1 = finished_immediate(srv, off)
         _, s2 = finished_immediate(srv, off, c)
         _, s3 = finished_immediate(srv, off, c)

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from conftest import (TZ8, Client, expect_error, latest_code, make_citizen, new_staff, sms_outbox,
-                      staff_login)
+from conftest import (TZ8, Client, expect_error, latest_code, make_citizen, poll, signed_in_staff, sms_outbox,
+                      staff_fixture)
 
 DAOLI = "哈尔滨市公安局道里分局"
 NANGANG = "哈尔滨市公安局南岗分局"
@@ -24,13 +24,7 @@ PASSPORT = "11230000MB1917443F000117004000"
 # ---------------------------------------------------------------- helpers
 
 def staff(server, role, department=None):
-    login, password = new_staff(server, role, department, prefix="fb")
-    c = staff_login(server.base, login, password)
-    me = c.get("/api/v1/staff/me")
-    assert me.status_code == 200, me.text
-    c.staff_id = me.json().get("id") or me.json().get("staff", {}).get("id")
-    assert isinstance(c.staff_id, int), me.text
-    return c
+    return signed_in_staff(server, role, department, "fb")
 
 
 @pytest.fixture(scope="module")
@@ -40,25 +34,10 @@ def depts(server):
     return {d["name"]: d for d in r.json()["items"]}
 
 
-@pytest.fixture(scope="module")
-def officer(server):
-    return staff(server, "complaint_officer", DAOLI)
-
-
-@pytest.fixture(scope="module")
-def reviewer(server):
-    return staff(server, "complaint_reviewer", DAOLI)
-
-
-@pytest.fixture(scope="module")
-def far_officer(server):
-    return staff(server, "complaint_officer", NANGANG)
-
-
-@pytest.fixture(scope="module")
-def plain_officer(server):
-    """An officer without any feedback permission."""
-    return staff(server, "accept_officer", DAOLI)
+officer = staff_fixture("complaint_officer", DAOLI, "fb")
+reviewer = staff_fixture("complaint_reviewer", DAOLI, "fb")
+far_officer = staff_fixture("complaint_officer", NANGANG, "fb")
+plain_officer = staff_fixture("accept_officer", DAOLI, "fb")     # without any feedback permission
 
 
 def body(depts, dept=DAOLI, **kw):
@@ -85,16 +64,6 @@ def step(client, fid, what, status=200, **kw):
 def audit_rows(server, fid):
     return server.sql("SELECT action, result, realm, actor FROM audit_log WHERE object = ? ORDER BY id",
                       (f"feedback:{fid}",))
-
-
-def poll(fn, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 def drive_to_reviewed(officer, reviewer, fid):
