@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "http/http.h"
@@ -257,6 +259,68 @@ static int cmd_audit(int argc, char **argv)
     return bad ? 1 : 0;
 }
 
+/* YYYY-MM-DD as the epoch of that day's start in Beijing time; -1 when malformed. */
+static int64_t beijing_day_start(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 || m < 1 || m > 12 ||
+        d < 1 || d > 31)
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    time_t t = timegm(&tm);
+    if (tm.tm_mday != d) /* 02-30 normalised to another day */
+        return -1;
+    return (int64_t)t - 8 * 3600;
+}
+
+static int cmd_retention(int argc, char **argv)
+{
+    static const struct option opts[] = {{"before", required_argument, 0, 'b'}, {"approval", required_argument, 0, 'a'},
+                                         {"dry-run", no_argument, 0, 'n'}, {"config", required_argument, 0, 'c'},
+                                         {0, 0, 0, 0}};
+    const char *before_text = NULL, *approval = NULL;
+    bool dry_run = false;
+    int c;
+    if (argc < 2 || strcmp(argv[1], "purge")) {
+        fprintf(stderr, "%s\n", find_command("retention")->usage);
+        return 2;
+    }
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'b') before_text = optarg;
+        else if (c == 'a') approval = optarg;
+        else if (c == 'n') dry_run = true;
+        else if (c != 'c') return 2;
+    }
+    int64_t before = beijing_day_start(before_text);
+    if (before < 0 || before > tb_now()) {
+        fprintf(stderr, "tongban: --before 须为今天或更早的日期（YYYY-MM-DD，北京时间）\n");
+        return 2;
+    }
+    if (!dry_run && (!approval || !*approval || strlen(approval) > 200)) {
+        fprintf(stderr, "tongban: 销毁须用 --approval 写明档案销毁审批（文号或编号，200 字节以内）\n");
+        return 2;
+    }
+    if (setup(argc, argv, true) != 0)
+        return 1;
+    tb_db *db = open_migrated();
+    if (!db)
+        return 1;
+    int64_t n = dry_run ? identity_retention_due(db, before) : identity_retention_purge(db, before, before_text, approval);
+    tb_db_close(db);
+    if (n < 0) {
+        fprintf(stderr, "tongban: 数据库错误，未做任何更改\n");
+        return 1;
+    }
+    if (dry_run)
+        printf("%s 之前注销、尚未销毁的账号：%lld 个（试运行，未做更改）\n", before_text, (long long)n);
+    else
+        printf("已销毁 %lld 个账号保留的身份证号、手机号及索引（%s 之前注销；审批：%s），已记审计日志\n", (long long)n,
+               before_text, approval);
+    return 0;
+}
+
 static int cmd_version(int argc, char **argv)
 {
     printf("tongban %s\n", TB_VERSION);
@@ -276,6 +340,10 @@ static const command commands[] = {
                        "  approve_leader 审批领导、section_chief 科长（admin = sys_admin，staff = accept_officer）。"},
     {"audit", cmd_audit, "用法: tongban audit verify [--config FILE]\n"
                          "  校验审计日志链与访问控制数据的完整性，逐条列出被篡改或删除的记录；有问题时退出码非零。"},
+    {"retention", cmd_retention,
+     "用法: tongban retention purge --before YYYY-MM-DD (--approval 审批文号 | --dry-run) [--config FILE]\n"
+     "  个人信息保留规则（运维手册 §15）：销毁在该日期（北京时间）之前注销的账号仍加密保留的身份证号、手机号和\n"
+     "  释放的索引（姓名与办件等业务记录不动）；须写明档案销毁审批，一次事务完成并记审计日志。--dry-run 只统计个数。"},
     {"version", cmd_version, "用法: tongban version\n  显示版本。"},
     {"rule-worker", cmd_rule_worker, "用法: tongban rule-worker\n  内部使用：沙箱化的校验规则执行进程。"},
 };

@@ -62,6 +62,9 @@ bool tb_password_needs_rehash(const char *hash);
 void tb_mask_id_number(const char *id, char out[64]);
 void tb_mask_phone(const char *phone, char out[64]);
 void tb_mask_name(const char *name, char out[64]);
+/* e-mail: the first character of the local part, "***", then "@domain" ("z***@example.cn"); anything not
+ * shaped local@domain, or with a domain over 50 bytes, is masked entirely. */
+void tb_mask_email(const char *email, char out[64]);
 
 /* Explicit zeroing of buffers that held secrets */
 void tb_wipe(void *p, size_t n);

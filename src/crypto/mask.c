@@ -89,3 +89,16 @@ void tb_mask_name(const char *name, char out[64])
         n = OUT_MAX - first;
     stars(out + first, n);
 }
+
+void tb_mask_email(const char *email, char out[64])
+{
+    const char *at = email ? strchr(email, '@') : NULL;
+    size_t domain = at ? strlen(at + 1) : 0;
+    if (!at || at == email || domain == 0 || domain > 50 || strchr(at + 1, '@') || (unsigned char)email[0] >= 0x80) {
+        mask_all(email, out);
+        return;
+    }
+    out[0] = email[0];
+    memcpy(out + 1, "***@", 4);
+    memcpy(out + 5, at + 1, domain + 1);
+}

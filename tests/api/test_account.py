@@ -326,11 +326,6 @@ def test_reset_password_by_sms(server, anon):
     c.login(password=new)
 
 
-def test_email_change_is_not_offered(citizen):
-    """No e-mail can be delivered before the SMTP channel exists: no route pretends to change it."""
-    assert citizen.post("/api/v1/me/email/old-code").status_code == 404
-
-
 # ---------------------------------------------------------------- phone change
 
 

@@ -1,12 +1,13 @@
 // Browser journey of issue 5 (account maintenance and the personal space) against a real `tongban serve`:
-// a citizen changes the phone number in 安全中心 (a code to the old phone, then one to the new phone),
+// a citizen binds an e-mail address (SMS second factor, then a code to the address) and changes it (a
+// code to the old address, then one to the new), changes the phone number in 安全中心 (a code to the old phone, then one to the new phone),
 // changes the password, adds two delivery addresses in 我的地址 (behind the SMS second factor) and makes
 // the second one the default, then deregisters with an SMS code; afterwards login is refused with a clear
 // message and no SMS reaches either phone.
 // Run from the repo root: node --test tests/e2e/account-journey.test.mjs   (see tests/e2e/README.md)
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { openJourney, makeCitizen, makePhone, makePassword, citizenSignedIn, citizenLogin, smsOutbox, waitSmsCode, sleep, tid as tidIn } from './lib.mjs'
+import { openJourney, makeCitizen, makePhone, makePassword, citizenSignedIn, citizenLogin, smsOutbox, waitSmsCode, emailOutbox, waitEmailCode, sleep, tid as tidIn } from './lib.mjs'
 
 // Expected refusals: who-am-I before login, 我的地址 before the second factor, and the login of the
 // deregistered account (403 ACCOUNT_DEREGISTERED).
@@ -49,9 +50,53 @@ test('account journey: change phone → change password → two addresses, defau
     await shot('space')
   })
 
-  await step('change the phone: a code to the old phone, then a code to the new one', async () => {
+  const stamp = Date.now().toString(36)
+  const mail1 = `zhang.${stamp}@example.cn`
+  const mail2 = `wei.${stamp}@mail.example.cn`
+  const maskMail = (a) => a[0] + '***@' + a.split('@')[1]
+  await step('bind an e-mail: the SMS second factor, then a code to the address', async () => {
     await tid('space-security').click()
     await page.waitForURL(/\/my\/security$/)
+    assert.equal((await tid('email-current').innerText()).trim(), '未绑定')
+    await tid('email-bind-start').click()
+    await tid('elevate-dialog').waitFor()
+    const n = (await outbox(who.phone)).length
+    await tid('elevate-send').click()
+    await tid('elevate-code').fill(await codeFor(who.phone, 'elevate', n))
+    await tid('elevate-dialog-ok').click()
+    await tid('elevate-dialog').waitFor({ state: 'detached' })
+    await tid('em-new-address').fill(mail1)
+    await tid('em-new-send').click()
+    await tid('em-new-note').waitFor()
+    assert.ok((await tid('em-new-note').innerText()).includes(maskMail(mail1)), 'the note names the masked address')
+    await tid('em-new-code').fill(await waitEmailCode(B, mail1, 'email_new'))
+    await shot('email-bind')
+    await tid('em-submit').click()
+    await tid('email-done').waitFor()
+    assert.equal((await tid('email-current').innerText()).trim(), maskMail(mail1))
+    await page.locator('[data-testid="email-done"] .link-btn').click()
+  })
+
+  await step('change the e-mail: a code to the old address, then a code to the new one; the old one is told', async () => {
+    await tid('email-change-start').click()
+    let n = (await emailOutbox(B, mail1)).length
+    await tid('em-old-send').click()
+    await tid('em-old-code').fill(await waitEmailCode(B, mail1, 'email_old', n))
+    await tid('em-old-next').click()
+    await tid('em-new-address').fill(mail2)
+    n = (await emailOutbox(B, mail2)).length
+    await tid('em-new-send').click()
+    await tid('em-new-code').fill(await waitEmailCode(B, mail2, 'email_new', n))
+    await tid('em-submit').click()
+    await tid('email-done').waitFor()
+    assert.equal((await tid('email-current').innerText()).trim(), maskMail(mail2))
+    await page.locator('[data-testid="email-done"] .link-btn').click()
+    assert.ok((await emailOutbox(B, mail1)).some((m) => m.purpose === 'security' && m.text.includes('更换为' + maskMail(mail2))),
+      'the old address is told of the change')
+    await shot('email-changed')
+  })
+
+  await step('change the phone: a code to the old phone, then a code to the new one', async () => {
     await tid('phone-change-start').click()
     let n = (await outbox(who.phone)).length
     await tid('pc-old-send').click()

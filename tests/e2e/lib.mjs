@@ -84,20 +84,31 @@ export async function smsOutbox (base, phone) {
   return (r.body && r.body.items) || []
 }
 
-/**
- * The code of the newest SMS with this purpose (register, elevate, phone_old, deregister, …) once the
- * outbox holds more than `after` messages: count the outbox before pressing 发送 so an older code of
- * the same purpose is not taken. Sending is asynchronous (the message queue), hence the polling.
- */
-export async function waitSmsCode (base, phone, purpose, after = 0, ms = 15000) {
+/** The sandbox e-mail outbox of one address (when no smtp_url is set), oldest first. */
+export async function emailOutbox (base, email) {
+  const r = await jsonApi(base)('/api/v1/sandbox/email-outbox?email=' + encodeURIComponent(email))
+  return (r.body && r.body.items) || []
+}
+
+/** The newest code with this purpose in list() once it holds more than `after` messages (sending is queued). */
+async function waitCode (list, to, purpose, after, ms) {
   const code = await poll(async () => {
-    const items = await smsOutbox(base, phone)
+    const items = await list()
     const it = items.filter((x) => x.purpose === purpose).sort((a, b) => b.id - a.id)[0]
     return (items.length > after && it && smsCode(it.text)) || ''
   }, ms, 200)
-  if (!code) throw new Error(`no ${purpose} SMS code to ${phone} within ${ms} ms`)
+  if (!code) throw new Error(`no ${purpose} code to ${to} within ${ms} ms`)
   return code
 }
+
+/**
+ * The code of the newest SMS with this purpose (register, elevate, phone_old, deregister, …) once the
+ * outbox holds more than `after` messages: count the outbox before pressing 发送 so an older code of
+ * the same purpose is not taken.
+ */
+export const waitSmsCode = (base, phone, purpose, after = 0, ms = 15000) => waitCode(() => smsOutbox(base, phone), phone, purpose, after, ms)
+/** The same for the sandbox e-mail outbox (email_old, email_new). */
+export const waitEmailCode = (base, email, purpose, after = 0, ms = 15000) => waitCode(() => emailOutbox(base, email), email, purpose, after, ms)
 
 /** A staff member signed in through the API (password, then TOTP): an httpClient of the staff realm. */
 export async function staffClient (base, who) {

@@ -1,7 +1,7 @@
 /* Account maintenance (§1-1-3-7-3): profile fields (完善个人信息), phone change with a code to the old
  * phone and then to the new one, the security center (login history, alerts on a login from a new
- * place or device), relatives and delegated agents (我的亲属), and deregistration. E-mail binding
- * is not offered until the message center's SMTP channel can deliver a code (docs/api.md). */
+ * place or device), relatives and delegated agents (我的亲属), and deregistration. The e-mail
+ * address is in email.c. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -39,7 +39,7 @@ static char *encrypt_arena(tb_req *r, const char *plain)
     return out;
 }
 
-static bool active_citizen(tb_req *r, citizen_row *c)
+bool active_citizen(tb_req *r, citizen_row *c)
 {
     if (store_citizen_by_id(r, r->subject_id, c) == 0 && !strcmp(c->status, "active"))
         return true;

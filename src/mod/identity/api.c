@@ -344,6 +344,7 @@ void identity_register(void)
     tb_router_add(routes, sizeof routes / sizeof routes[0]);
     identity_elevate_register();
     identity_account_register();
+    identity_email_register();
     identity_space_register();
     tb_http_set_auth_hook(session_auth_hook);
 }

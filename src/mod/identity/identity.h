@@ -22,6 +22,11 @@ typedef struct {
 } identity_citizen;
 
 void identity_register(void);
+/* `tongban retention purge` (docs/operations.md §15): accounts deregistered before `before` (epoch s) whose
+ * kept identifiers are not yet destroyed — counted, or destroyed (ID number, phone, released indexes,
+ * password hash; name kept) in one transaction with one audit row naming the approval. -1 on error. */
+int64_t identity_retention_due(tb_db *db, int64_t before);
+int64_t identity_retention_purge(tb_db *db, int64_t before, const char *before_text, const char *approval);
 /* Loads citizen `id` into *out; -1 when missing or on error. */
 int identity_citizen_get(tb_req *r, int64_t id, identity_citizen *out);
 /* For public routes that also serve signed-in citizens (booking): resolves the citizen session when

@@ -83,6 +83,10 @@ json_t *citizen_json(tb_req *r, const citizen_row *c, bool owner);
 /* sms.c: sends a code for a signed-in citizen's own purpose ("elevate" "phone_old" "phone_new"
  * "deregister") with the public route's limits; 0, or -1 with the reply sent. */
 int sms_send_code(tb_req *r, const char *phone, const char *purpose);
+/* The same by e-mail ("email_old" "email_new"; to: lower-cased), and its check (EMAIL_CODE_INVALID/EXPIRED,
+ * field email_code). */
+int email_send_code(tb_req *r, const char *email, const char *purpose);
+int email_code_check(tb_req *r, const char *email, const char *purpose, const char *code, tb_error *e);
 /* api.c: the arena copy of an encrypted field (NULL stays NULL). */
 const char *identity_reveal(tb_req *r, const char *enc);
 /* account.c: after a citizen login attempt on a known account: the history row and, on success from a
@@ -92,8 +96,11 @@ void account_login_recorded(tb_req *r, int64_t citizen_id, const char *result);
 void identity_account_register(void);
 void identity_space_register(void);
 void identity_elevate_register(void);
+void identity_email_register(void);
 /* "{sent, expires_in, resend_after}" — the answer of every code route */
 void reply_code_sent(tb_req *r, const char *phone);
+/* account.c: loads the signed-in citizen; false after replying 401 when the account is not active. */
+bool active_citizen(tb_req *r, citizen_row *c);
 
 /* store_space.c */
 int store_session_windows(tb_req *r, const char *digest, int64_t *elevated_until, int64_t *phone_verified_until);
@@ -103,6 +110,11 @@ int store_citizen_by_released(tb_req *r, const char *column, const char *value, 
 int store_citizen_set_phone(tb_db *db, int64_t id, const char *phone_enc, const char *phone_bidx);
 const char *store_citizen_profile(tb_req *r, int64_t id); /* profile_enc or NULL */
 int store_citizen_set_profile(tb_db *db, int64_t id, const char *profile_enc);
+/* the bound e-mail (email_enc or NULL) and its change; email_enc NULL unbinds */
+const char *store_citizen_email(tb_req *r, int64_t id);
+int store_citizen_set_email(tb_db *db, int64_t id, const char *email_enc);
+int64_t store_session_email_verified(tb_req *r, const char *digest);
+int store_session_set_email_verified(tb_db *db, const char *digest, int64_t until);
 /* status deregistered, blind indexes moved to released_*, personal lists and sessions deleted */
 int store_citizen_deregister(tb_db *db, int64_t id);
 int store_login_insert(tb_db *db, int64_t citizen_id, const char *ip, const char *prefix, const char *ua_digest,

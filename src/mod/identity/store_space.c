@@ -20,13 +20,19 @@ static const char SQL_CIT_REL_USCC[] = "SELECT " CITIZEN_COLS " FROM citizens WH
                                        "AND status = 'deregistered' ORDER BY id DESC LIMIT 1";
 static const char SQL_CIT_SET_PHONE[] = "UPDATE citizens SET phone_enc = ?, phone_bidx = ?, updated_at = ? "
                                         "WHERE id = ? AND status = 'active'";
+static const char SQL_SES_EMAIL[] = "SELECT email_verified_until FROM sessions WHERE token_digest = ?";
+static const char SQL_SES_SET_EMAIL[] = "UPDATE sessions SET email_verified_until = ? WHERE token_digest = ?";
+static const char SQL_CIT_EMAIL[] = "SELECT email_enc FROM citizens WHERE id = ?";
+static const char SQL_CIT_SET_EMAIL[] = "UPDATE citizens SET email_enc = ?, updated_at = ? WHERE id = ? "
+                                        "AND status = 'active'";
 static const char SQL_CIT_PROFILE[] = "SELECT profile_enc FROM citizens WHERE id = ?";
 static const char SQL_CIT_SET_PROFILE[] = "UPDATE citizens SET profile_enc = ?, updated_at = ? WHERE id = ? "
                                           "AND status = 'active'";
 static const char SQL_CIT_DEREGISTER[] =
     "UPDATE citizens SET status = 'deregistered', deregistered_at = ?, updated_at = ?, "
     "released_id_bidx = id_number_bidx, released_phone_bidx = phone_bidx, released_uscc = uscc, "
-    "id_number_bidx = NULL, uscc = NULL, phone_bidx = ?, profile_enc = NULL WHERE id = ? AND status = 'active'";
+    "id_number_bidx = NULL, uscc = NULL, phone_bidx = ?, profile_enc = NULL, email_enc = NULL "
+    "WHERE id = ? AND status = 'active'";
 static const char SQL_DEL_ADDRESSES[] = "DELETE FROM citizen_addresses WHERE citizen_id = ?";
 static const char SQL_DEL_CONTACTS[] = "DELETE FROM citizen_contacts WHERE citizen_id = ?";
 static const char SQL_DEL_FAVORITES[] = "DELETE FROM citizen_favorites WHERE citizen_id = ?";
@@ -156,6 +162,30 @@ int store_session_set_elevated(tb_db *db, const char *digest, int64_t until)
 int store_session_set_phone_verified(tb_db *db, const char *digest, int64_t until)
 {
     return tb_db_exec(db, SQL_SES_PHONE, "it", until, digest) == 1 ? 0 : -1;
+}
+
+int64_t store_session_email_verified(tb_req *r, const char *digest)
+{
+    return scalar(tb_db_query(r->db, SQL_SES_EMAIL, "t", digest), 0);
+}
+
+int store_session_set_email_verified(tb_db *db, const char *digest, int64_t until)
+{
+    return tb_db_exec(db, SQL_SES_SET_EMAIL, "it", until, digest) == 1 ? 0 : -1;
+}
+
+/* ---- e-mail ---- */
+const char *store_citizen_email(tb_req *r, int64_t id)
+{
+    tb_stmt *st = tb_db_query(r->db, SQL_CIT_EMAIL, "i", id);
+    const char *enc = st && tb_stmt_step(st) == TB_ROW && !tb_stmt_null(st, 0) ? dup(r, st, 0) : NULL;
+    tb_stmt_done(st);
+    return enc;
+}
+
+int store_citizen_set_email(tb_db *db, int64_t id, const char *email_enc)
+{
+    return tb_db_exec(db, SQL_CIT_SET_EMAIL, "tii", email_enc, tb_now(), id) == 1 ? 0 : -1;
 }
 
 /* ---- citizens ---- */

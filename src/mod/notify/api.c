@@ -1,4 +1,5 @@
 /* Routes of the notify module: reading the SMS outbox. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,11 +97,43 @@ static void get_sandbox_outbox(tb_req *r)
     reply_list(r, phone, 1, 10);
 }
 
+bool notify_email_is_sandbox(void) { return notify_sms_is_sandbox() && notify_channel_local("email"); }
+
+/* The sandbox keeps e-mail in the same outbox, under the address's blind index: listed here with the
+ * address as `email`, for tests and the demo's 「沙箱邮件」 panel. */
+static void get_sandbox_email_outbox(tb_req *r)
+{
+    if (!notify_email_is_sandbox())
+        return tb_reply_err(r, TB_E_NOT_FOUND, NULL);
+    const char *email = tb_req_query(r, "email");
+    if (r->replied)
+        return;
+    if (!email || strlen(email) > 254 || !tb_valid_email(email))
+        return tb_reply_err(r, TB_E_INVALID_EMAIL, "email");
+    char *low = tb_arena_strdup(r->arena, email);
+    for (char *p = low; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    int64_t total = 0;
+    json_t *items = notify_outbox_list(r->db, low, 10, 0, &total);
+    if (!items)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        json_object_set(it, "email", json_object_get(it, "phone"));
+        json_object_del(it, "phone");
+    }
+    tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
+}
+
 static const tb_route routes[] = {
     {"GET", "/api/v1/admin/sms-outbox", get_admin_outbox, TB_AUTH_STAFF, "notify.outbox.read", 0, "notify",
      "短信发件箱（管理员）"},
     {"GET", "/api/v1/sandbox/sms-outbox", get_sandbox_outbox, TB_AUTH_PUBLIC, NULL, 0, "notify",
      "沙箱短信发件箱（仅沙箱模式）"},
+    {"GET", "/api/v1/sandbox/email-outbox", get_sandbox_email_outbox, TB_AUTH_PUBLIC, NULL, 0, "notify",
+     "沙箱邮件发件箱（仅沙箱模式且未配置 smtp_url）"},
 };
 
 void notify_register(void)

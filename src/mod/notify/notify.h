@@ -12,8 +12,13 @@
  * not available. */
 int notify_init(char *err, size_t errlen);
 bool notify_sms_is_sandbox(void);
+/* The sandbox with no smtp_url: e-mail stays in the outbox too (GET /api/v1/sandbox/email-outbox). */
+bool notify_email_is_sandbox(void);
 /* Sends (sandbox: stores) one SMS. Returns 0 or -1. */
 int notify_sms_send(tb_db *db, const char *phone, const char *purpose, const char *text);
+/* Queues one e-mail of the platform's own (SMTP via smtp_url; without it the sandbox outbox keeps it), in
+ * the caller's transaction when there is one. to: a valid address. 0 or -1. */
+int notify_email_send(tb_db *db, const char *to, const char *purpose, const char *subject, const char *text);
 void notify_register(void);
 
 /* ---- notices to people (the platform's own messages) ----

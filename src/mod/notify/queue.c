@@ -69,6 +69,13 @@ int notify_sms_send(tb_db *db, const char *phone, const char *purpose, const cha
     return notify_enqueue(db, &m, NULL, NULL) > 0 ? 0 : -1;
 }
 
+int notify_email_send(tb_db *db, const char *to, const char *purpose, const char *subject, const char *text)
+{
+    notify_message m = {.app = "platform", .channel = "email", .recipient = to, .subject = subject, .body = text,
+                        .purpose = purpose};
+    return notify_enqueue(db, &m, NULL, NULL) > 0 ? 0 : -1;
+}
+
 /* {{name}} replaced by vars.name (strings and numbers). NULL with *missing set when a variable has no
  * value. */
 static char *render(tb_req *r, const char *tpl, const json_t *vars, const char **missing)
