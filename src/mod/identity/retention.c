@@ -39,10 +39,7 @@ static int purge_tx(tb_db *db, void *arg)
 
 int64_t identity_retention_due(tb_db *db, int64_t before)
 {
-    tb_stmt *st = tb_db_query(db, SQL_DUE, "i", before);
-    int64_t n = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : -1;
-    tb_stmt_done(st);
-    return n;
+    return tb_db_int(db, -1, SQL_DUE, "i", before);
 }
 
 int64_t identity_retention_purge(tb_db *db, int64_t before, const char *before_text, const char *approval)

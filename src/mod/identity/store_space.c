@@ -97,24 +97,6 @@ static const char SQL_FOOT_LIST[] = "SELECT matter_code, visited_at, visits FROM
                                     "WHERE citizen_id = ? ORDER BY visited_at DESC, matter_code LIMIT ? OFFSET ?";
 
 /* ---- helpers ---- */
-static int64_t scalar(tb_stmt *st, int64_t dflt)
-{
-    if (!st)
-        return -1;
-    int64_t v = tb_stmt_step(st) == TB_ROW && !tb_stmt_null(st, 0) ? tb_stmt_int(st, 0) : dflt;
-    tb_stmt_done(st);
-    return v;
-}
-
-static int64_t returning_id(tb_stmt *st)
-{
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return tb_stmt_done(st), -1;
-    int64_t id = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return id;
-}
-
 /* Rows into an array of objects; types: one letter per column, 't' text (NULL -> null), 'i' integer. */
 static json_t *rows(tb_stmt *st, const char *const *names, const char *types)
 {
@@ -166,7 +148,7 @@ int store_session_set_phone_verified(tb_db *db, const char *digest, int64_t unti
 
 int64_t store_session_email_verified(tb_req *r, const char *digest)
 {
-    return scalar(tb_db_query(r->db, SQL_SES_EMAIL, "t", digest), 0);
+    return tb_db_int(r->db, 0, SQL_SES_EMAIL, "t", digest);
 }
 
 int store_session_set_email_verified(tb_db *db, const char *digest, int64_t until)
@@ -272,7 +254,7 @@ int store_login_seen(tb_req *r, int64_t citizen_id, int64_t since, const char *p
 json_t *store_login_list(tb_req *r, int64_t citizen_id, int64_t limit, int64_t offset, int64_t *total)
 {
     static const char *const names[] = {"id", "at", "ip", "device", "result", "alerted"};
-    *total = scalar(tb_db_query(r->db, SQL_LOGIN_COUNT, "i", citizen_id), 0);
+    *total = tb_db_int(r->db, 0, SQL_LOGIN_COUNT, "i", citizen_id);
     return rows(tb_db_query(r->db, SQL_LOGIN_LIST, "iii", citizen_id, limit, offset), names, "iittti");
 }
 
@@ -282,15 +264,15 @@ static const char *const CONTACT_NAMES[] = {"id", "kind", "name", "relation", "i
 
 int64_t store_contact_count(tb_db *db, int64_t citizen_id)
 {
-    return scalar(tb_db_query(db, SQL_CON_COUNT, "i", citizen_id), 0);
+    return tb_db_int(db, -1, SQL_CON_COUNT, "i", citizen_id);
 }
 
 int64_t store_contact_insert(tb_db *db, int64_t citizen_id, const char *kind, const char *name, const char *relation,
                              const char *id_enc, const char *id_bidx, const char *phone_enc)
 {
     int64_t now = tb_now();
-    return returning_id(tb_db_query(db, SQL_CON_INSERT, "ittttttii", citizen_id, kind, name, relation, id_enc,
-                                    id_bidx, phone_enc, now, now));
+    return tb_db_int(db, -1, SQL_CON_INSERT, "ittttttii", citizen_id, kind, name, relation, id_enc, id_bidx, phone_enc,
+                     now, now);
 }
 
 int store_contact_update(tb_db *db, int64_t citizen_id, int64_t id, const char *kind, const char *name,
@@ -313,7 +295,7 @@ json_t *store_contact_list(tb_req *r, int64_t citizen_id, int64_t id, int64_t li
         *total = 1;
         return rows(tb_db_query(r->db, SQL_CON_ONE, "ii", citizen_id, id), CONTACT_NAMES, "itttttii");
     }
-    *total = scalar(tb_db_query(r->db, SQL_CON_COUNT, "i", citizen_id), 0);
+    *total = tb_db_int(r->db, 0, SQL_CON_COUNT, "i", citizen_id);
     return rows(tb_db_query(r->db, SQL_CON_LIST, "iii", citizen_id, limit, offset), CONTACT_NAMES, "itttttii");
 }
 
@@ -324,15 +306,15 @@ static const char *const ADDRESS_NAMES[] = {"id", "name", "phone_enc", "region",
 
 int64_t store_address_count(tb_db *db, int64_t citizen_id)
 {
-    return scalar(tb_db_query(db, SQL_ADR_COUNT, "i", citizen_id), 0);
+    return tb_db_int(db, -1, SQL_ADR_COUNT, "i", citizen_id);
 }
 
 int64_t store_address_insert(tb_db *db, int64_t citizen_id, const char *name, const char *phone_enc,
                              const char *region, const char *detail_enc, const char *postcode)
 {
     int64_t now = tb_now();
-    return returning_id(
-        tb_db_query(db, SQL_ADR_INSERT, "itttttii", citizen_id, name, phone_enc, region, detail_enc, postcode, now, now));
+    return tb_db_int(db, -1, SQL_ADR_INSERT, "itttttii", citizen_id, name, phone_enc, region, detail_enc, postcode, now,
+                     now);
 }
 
 int store_address_update(tb_db *db, int64_t citizen_id, int64_t id, const char *name, const char *phone_enc,
@@ -352,7 +334,7 @@ int store_address_delete(tb_db *db, int64_t citizen_id, int64_t id)
 int store_address_set_default(tb_db *db, int64_t citizen_id, int64_t id)
 {
     if (!id) {
-        id = scalar(tb_db_query(db, SQL_ADR_NEWEST, "i", citizen_id), 0);
+        id = tb_db_int(db, 0, SQL_ADR_NEWEST, "i", citizen_id);
         if (id <= 0)
             return id < 0 ? -1 : 0;
     }
@@ -366,7 +348,7 @@ json_t *store_address_list(tb_req *r, int64_t citizen_id, int64_t id, int64_t li
         *total = 1;
         return rows(tb_db_query(r->db, SQL_ADR_ONE, "ii", citizen_id, id), ADDRESS_NAMES, ADDRESS_TYPES);
     }
-    *total = scalar(tb_db_query(r->db, SQL_ADR_COUNT, "i", citizen_id), 0);
+    *total = tb_db_int(r->db, 0, SQL_ADR_COUNT, "i", citizen_id);
     return rows(tb_db_query(r->db, SQL_ADR_LIST, "iii", citizen_id, limit, offset), ADDRESS_NAMES, ADDRESS_TYPES);
 }
 
@@ -384,14 +366,14 @@ int store_favorite_delete(tb_db *db, int64_t citizen_id, const char *code)
 
 int store_favorite_has(tb_req *r, int64_t citizen_id, const char *code)
 {
-    int64_t n = scalar(tb_db_query(r->db, SQL_FAV_HAS, "it", citizen_id, code), 0);
+    int64_t n = tb_db_int(r->db, -1, SQL_FAV_HAS, "it", citizen_id, code);
     return n < 0 ? -1 : n > 0;
 }
 
 json_t *store_favorite_list(tb_req *r, int64_t citizen_id, int64_t limit, int64_t offset, int64_t *total)
 {
     static const char *const names[] = {"matter_code", "at_ms"};
-    *total = scalar(tb_db_query(r->db, SQL_FAV_COUNT, "i", citizen_id), 0);
+    *total = tb_db_int(r->db, 0, SQL_FAV_COUNT, "i", citizen_id);
     return rows(tb_db_query(r->db, SQL_FAV_LIST, "iii", citizen_id, limit, offset), names, "ti");
 }
 
@@ -410,6 +392,6 @@ int store_footprint_clear(tb_db *db, int64_t citizen_id)
 json_t *store_footprint_list(tb_req *r, int64_t citizen_id, int64_t limit, int64_t offset, int64_t *total)
 {
     static const char *const names[] = {"matter_code", "at_ms", "visits"};
-    *total = scalar(tb_db_query(r->db, SQL_FOOT_COUNT, "i", citizen_id), 0);
+    *total = tb_db_int(r->db, 0, SQL_FOOT_COUNT, "i", citizen_id);
     return rows(tb_db_query(r->db, SQL_FOOT_LIST, "iii", citizen_id, limit, offset), names, "tii");
 }

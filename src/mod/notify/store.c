@@ -55,7 +55,7 @@ json_t *notify_outbox_list(tb_db *db, const char *phone, int64_t limit, int64_t 
         st = tb_db_query(db, SQL_COUNT_ALL, NULL);
     }
     if (!st || tb_stmt_step(st) != TB_ROW)
-        return NULL;
+        return tb_stmt_done(st), NULL;
     *total = tb_stmt_int(st, 0);
     tb_stmt_done(st);
     st = phone ? tb_db_query(db, SQL_BY_PHONE, "tii", bidx, limit, offset)
@@ -95,18 +95,11 @@ int notify_inbox_put(tb_db *db, const char *realm, int64_t subject, const char *
     return tb_db_exec(db, SQL_INBOX_PUT, "titttti", realm, subject, kind, title, body, link, tb_now()) < 0 ? -1 : 0;
 }
 
-static int64_t count(tb_stmt *st)
-{
-    int64_t n = st && tb_stmt_step(st) == TB_ROW ? tb_stmt_int(st, 0) : 0;
-    tb_stmt_done(st);
-    return n;
-}
-
 json_t *notify_inbox_list(tb_db *db, const char *realm, int64_t subject, bool unread_only, int64_t limit,
                           int64_t offset, int64_t *total, int64_t *unread)
 {
-    *total = count(tb_db_query(db, SQL_INBOX_COUNT, "tii", realm, subject, (int64_t)unread_only));
-    *unread = count(tb_db_query(db, SQL_INBOX_COUNT, "tii", realm, subject, (int64_t)1));
+    *total = tb_db_int(db, 0, SQL_INBOX_COUNT, "tii", realm, subject, (int64_t)unread_only);
+    *unread = tb_db_int(db, 0, SQL_INBOX_COUNT, "tii", realm, subject, (int64_t)1);
     tb_stmt *st = tb_db_query(db, SQL_INBOX_LIST, "tiiii", realm, subject, (int64_t)unread_only, limit, offset);
     if (!st)
         return NULL;
@@ -274,12 +267,12 @@ int notify_store_rate_take(tb_db *db, const char *app, int n, int64_t per_minute
 
 int64_t notify_store_msg_by_idem(tb_db *db, const char *app, const char *key)
 {
-    return count(tb_db_query(db, SQL_MSG_BY_IDEM, "tt", app, key));
+    return tb_db_int(db, 0, SQL_MSG_BY_IDEM, "tt", app, key);
 }
 
 int64_t notify_store_recent_to(tb_db *db, const char *bidx, const char *app, int64_t since)
 {
-    return count(tb_db_query(db, SQL_MSG_RECENT_TO, "tti", bidx, app, since));
+    return tb_db_int(db, 0, SQL_MSG_RECENT_TO, "tti", bidx, app, since);
 }
 
 static json_t *msg_row(tb_stmt *st, bool mask)
@@ -325,8 +318,8 @@ json_t *notify_store_msg_get(tb_db *db, int64_t id)
 
 json_t *notify_store_msg_search(tb_db *db, const notify_filter *f, int64_t limit, int64_t offset, int64_t *total)
 {
-    *total = count(tb_db_query(db, SQL_MSG_COUNT, "ttttttttii", f->app, f->app, f->status, f->status, f->channel,
-                               f->channel, f->to_bidx, f->to_bidx, f->from, f->to));
+    *total = tb_db_int(db, 0, SQL_MSG_COUNT, "ttttttttii", f->app, f->app, f->status, f->status, f->channel,
+                       f->channel, f->to_bidx, f->to_bidx, f->from, f->to);
     tb_stmt *st = tb_db_query(db, SQL_MSG_SEARCH, "ttttttttiiii", f->app, f->app, f->status, f->status, f->channel,
                               f->channel, f->to_bidx, f->to_bidx, f->from, f->to, limit, offset);
     if (!st)
@@ -391,7 +384,7 @@ json_t *notify_store_templates(tb_db *db, const char *code)
 int64_t notify_store_template_add(tb_db *db, const char *code, const char *channel, const char *name,
                                   const char *subject, const char *body, const char *variables, const char *by)
 {
-    int64_t v = count(tb_db_query(db, SQL_TPL_NEXT, "t", code));
+    int64_t v = tb_db_int(db, 0, SQL_TPL_NEXT, "t", code);
     if (v <= 0 || tb_db_exec(db, SQL_TPL_INSERT, "titttttit", code, v, channel, name, subject, body, variables,
                              tb_now(), by) < 0)
         return -1;
