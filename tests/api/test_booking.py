@@ -19,11 +19,12 @@ import itertools
 import os
 import random
 import re
+import subprocess
 import time
 
 import pytest
 
-from conftest import (CLERK_LOGIN, CLERK_PASSWORD, TB_TEST_PG, TZ8, Client, Server, expect_error, latest_code,
+from conftest import (CLERK_LOGIN, CLERK_PASSWORD, TB_BIN, TB_TEST_PG, TZ8, Client, Server, expect_error, latest_code,
                       make_citizen, new_id_number, new_name, new_phone, new_staff, pg_scratch_database, staff_login,
                       staff_session)
 
@@ -862,6 +863,87 @@ def test_hall_matter_quota_bad_input(sysadm, hall):
     r = sysadm.put(f"/api/v1/admin/halls/{hall['id']}/matters/NOSUCHMATTER00000000000000000",
                    json={"bookable": True, "quota": 5})
     assert r.status_code in (404, 400), r.text[:300]
+
+
+# ================================================================ the hall cache
+
+
+def second_node(server, tmp):
+    """Another `tongban serve` on the main server's database and data directory,
+    as a second node behind a load balancer (no migrate, no seed: the database
+    is live). The caller stops it."""
+    node = Server(str(tmp), database=server.database,
+                  extra_env={"TONGBAN_DATA_DIR": server.data_dir})
+    node.proc = subprocess.Popen([TB_BIN, "serve"], env=node.env, cwd=node.tmp,
+                                 stdout=open(node.stdout_path, "wb"), stderr=open(node.stderr_path, "wb"),
+                                 start_new_session=True)
+
+    def ready():
+        assert node.alive(), f"second node exited\n{node.tail()}"
+        try:
+            return Client(node.base).get("/readyz").status_code == 200
+        except Exception:
+            return False
+    try:
+        poll("the second node to be ready", ready, timeout=60)
+    except BaseException:
+        node.stop()
+        raise
+    return node
+
+
+def slot_table(base, hall_id, matter):
+    """{start: quota} of the first bookable day."""
+    return {s["start"]: s["quota"] for s in slots(base, hall_id, matter)["days"][0]["slots"]}
+
+
+def test_hall_cache_follows_admin_writes_on_every_node(server, sysadm, daoli_id, tmp_path):
+    """Halls, windows, hours and quotas are served from a per-process cache:
+    an admin write shows at once on the node that made it and, through the
+    'halls' cache epoch, on another node on the same database."""
+    h = create_hall(sysadm, daoli_id, matters={PASSPORT: 20})
+    hid = h["id"]
+    node = second_node(server, tmp_path)
+    try:
+        all_day = {"%02d:00" % hour: 20 for hour in range(24)}
+        assert slot_table(server.base, hid, PASSPORT) == all_day
+        assert slot_table(node.base, hid, PASSPORT) == all_day  # the second node has the hall cached now
+
+        # a quota: at once here, and on the other node through the epoch
+        r = sysadm.put(f"/api/v1/admin/halls/{hid}/matters/{PASSPORT}", json={"bookable": True, "quota": 7})
+        assert r.status_code == 200, r.text[:300]
+        seven = {start: 7 for start in all_day}
+        assert slot_table(server.base, hid, PASSPORT) == seven
+        poll("the quota on the second node", lambda: slot_table(node.base, hid, PASSPORT) == seven, timeout=15)
+
+        # opening hours
+        r = sysadm.put(f"/api/v1/admin/halls/{hid}", json={"hours": {str(d): ["09:00-11:00"] for d in range(1, 8)}})
+        assert r.status_code == 200, r.text[:300]
+        morning = {"09:00": 7, "10:00": 7}
+        assert slot_table(server.base, hid, PASSPORT) == morning
+        assert hall_detail(server.base, hid)["hours"]["1"] == ["09:00-11:00"]
+        poll("the hours on the second node", lambda: slot_table(node.base, hid, PASSPORT) == morning, timeout=15)
+
+        # a matter made bookable and a window, written through the second node
+        admin2 = Client(node.base, source_ip=sysadm.source_ip)  # the same session: sessions live in the database
+        admin2.s.cookies.update(sysadm.s.cookies)
+        admin2.csrf = sysadm.csrf
+        r = admin2.put(f"/api/v1/admin/halls/{hid}/matters/{HKMO}", json={"bookable": True, "quota": 3})
+        assert r.status_code == 200, r.text[:300]
+        r = admin2.post(f"/api/v1/admin/halls/{hid}/windows", json={"no": "9", "name": "新开窗口", "matters": [HKMO]})
+        assert r.status_code == 201, r.text[:300]
+        wid = r.json()["id"]
+        assert slot_table(node.base, hid, HKMO) == {"09:00": 3, "10:00": 3}
+
+        def seen_here():
+            d = hall_detail(server.base, hid)
+            return (any(w["id"] == wid and w["matters"] == [HKMO] for w in d["windows"])
+                    and any(m["code"] == HKMO and m["quota"] == 3 for m in d["matters"]))
+        poll("the second node's writes on the first", seen_here, timeout=15)
+        assert slot_table(server.base, hid, HKMO) == {"09:00": 3, "10:00": 3}
+        assert hid in [x["id"] for x in halls(server.base, matter=HKMO)]
+    finally:
+        node.stop()
 
 
 # ================================================================ without a session: cancel (after the resend limit)

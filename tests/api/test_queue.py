@@ -535,3 +535,37 @@ def test_queue_permissions_and_scope(server, kiosk, officer, qhall):
     assert waiting(officer, qhall["id"]) == [w["ticket"]]
     expect_error(kiosk.post(f"/api/v1/halls/{qhall['id']}/tickets", json={"matter_code": PASSPORT}, csrf=False), 403,
                  "CSRF_FAILED")
+
+
+def test_queue_listing_agrees_with_each_number(server, kiosk, officer, qhall):
+    """The officers' queue page (polled every few seconds) is built from the
+    lists it loads: every waiting number's `ahead`, matter, window and booking
+    code equal what the number's own view says (counted in the database)."""
+    w1, w2, w3 = qhall["windows"]
+    c, b = booked_today(server, qhall["id"], HKMO)
+    issued = [walkin(kiosk, qhall["id"], PASSPORT if i % 3 else HKMO) for i in range(9)]
+    y = checkin_ok(kiosk, qhall["id"], id_number=c.id_number)
+    called = call_next(officer, qhall["id"], w2)        # the first HKMO number, from the head of the line
+    assert called["id"] == issued[0]["id"] and called["window"] == {"id": w2, "no": "2", "name": "港澳窗口"}
+    p = call_next(officer, qhall["id"], w1)             # the first passport number, from the middle
+    assert p["id"] == issued[1]["id"]
+    act(officer, p["id"], "skip")
+
+    q = queue(officer, qhall["id"])
+    line = q["waiting"]
+    assert len(line) == 8 and [x["ahead"] for x in line] == list(range(8))
+    assert line[-4]["id"] == y["id"], "the booked number went in with three numbers behind it"
+    for x in line:
+        r = kiosk.post(f"/api/v1/halls/{qhall['id']}/checkin", json={"qr": x["qr"]})  # reprint: the number alone
+        assert r.status_code == 200, r.text[:300]
+        own = r.json()
+        assert own["ahead"] == x["ahead"], (x["ticket"], own["ahead"], x["ahead"])
+        for key in ("ticket", "matter", "window", "booking_code", "status"):
+            assert own[key] == x[key], (key, own[key], x[key])
+    assert next(x for x in line if x["id"] == y["id"])["booking_code"] == b["code"]
+    assert {x["matter"]["name"] for x in line} == {issued[2]["matter"]["name"], issued[0]["matter"]["name"]}
+    assert [x["ticket"] for x in q["calling"]] == [called["ticket"]]
+    assert q["calling"][0]["window"] == called["window"] and q["calling"][0]["ahead"] == 0
+    assert [(x["ticket"], x["ahead"], x["window"]["id"]) for x in q["skipped"]] == [(p["ticket"], 0, w1)]
+    cur = {w["id"]: (w["current"] or {}).get("ticket") for w in q["windows"]}
+    assert cur == {w1: None, w2: called["ticket"], w3: None}

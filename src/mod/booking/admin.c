@@ -1,6 +1,8 @@
 /* Administration: halls, their windows and bookable matters with quotas
  * (hall.manage); bookings in scope (booking.read); the blacklist
- * (booking.blacklist). Every write is audited in its transaction. */
+ * (booking.blacklist). Every write is audited in its transaction, and every
+ * write to halls, windows or hall matters bumps the 'halls' cache epoch in
+ * it, so every node's hall cache (cache.c) reloads; this node's at once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +31,19 @@ static void add_hall(tb_req *r, const bk_hall *h, void *arg)
         json_array_append_new(((hall_list *)arg)->items, bk_hall_json(r, h, true));
 }
 
+/* Runs a hall write's transaction; on commit this node's hall cache is refreshed before it is read again. */
+static int hall_write(tb_req *r, int (*fn)(tb_db *, void *), void *arg)
+{
+    int rc = tb_db_tx(r->db, fn, arg);
+    if (rc == 0) /* after the commit: a reload started before it could file the old rows under the new epoch */
+        bk_cache_invalidate();
+    return rc;
+}
+
 static void get_admin_halls(tb_req *r)
 {
     hall_list l = {json_array()};
-    bk_store_halls(r, NULL, NULL, add_hall, &l);
+    bk_halls_each(r, NULL, NULL, add_hall, &l);
     tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", l.items, "total", (json_int_t)json_array_size(l.items)));
 }
 
@@ -87,6 +98,8 @@ static int hall_tx(tb_db *db, void *arg)
     } else if (bk_store_hall_update(db, &ed->h, ed->hours_json) != 0) {
         return -1;
     }
+    if (bk_store_halls_bump(db) != 0)
+        return -1;
     return audit_record(ed->r, ed->create ? "hall.create" : "hall.update",
                         tb_arena_printf(ed->r->arena, "hall:%lld", (long long)ed->h.id), "ok", ed->h.name);
 }
@@ -95,10 +108,10 @@ static void save_hall(tb_req *r, hall_edit *ed)
 {
     if (read_hall_body(r, ed) != 0)
         return;
-    if (tb_db_tx(r->db, hall_tx, ed) != 0)
+    if (hall_write(r, hall_tx, ed) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     bk_hall fresh;
-    if (bk_store_hall(r, ed->h.id, &fresh) != 0)
+    if (bk_hall_get(r, ed->h.id, &fresh) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     tb_reply_json(r, ed->create ? 201 : 200, bk_hall_json(r, &fresh, true));
 }
@@ -142,7 +155,7 @@ static int matters_text(tb_req *r, const bk_hall *h, json_t *list, const char **
     json_array_foreach(list, i, v) {
         bool served;
         const char *code = json_string_value(v);
-        if (!code || (bk_store_quota(r, h->id, code, &served), !served))
+        if (!code || (bk_hall_quota(h, code, &served), !served))
             return refuse(r, TB_E_INVALID_FIELD, "matters", "窗口只能办理本大厅已配置的事项");
         s = tb_arena_printf(r->arena, "%s,%s", s, code);
     }
@@ -165,6 +178,8 @@ static int window_tx(tb_db *db, void *arg)
         return tb_db_errkind_last(db) == TB_DBE_UNIQUE ? 2 : -1;
     if (ed->changed == 0)
         return 1;
+    if (bk_store_halls_bump(db) != 0)
+        return -1;
     return audit_record(ed->r, tb_arena_printf(ed->r->arena, "hall.window.%s", ed->action),
                         tb_arena_printf(ed->r->arena, "hall:%lld/window:%lld", (long long)ed->h->id,
                                         (long long)ed->window),
@@ -186,7 +201,7 @@ static void edit_window(tb_req *r, const char *action)
         if (!tb_req_json_spec(r, spec) || matters_text(r, ed.h, matters, &ed.matters) != 0)
             return;
     }
-    int rc = tb_db_tx(r->db, window_tx, &ed);
+    int rc = hall_write(r, window_tx, &ed);
     if (rc == 2)
         return (void)refuse(r, TB_E_CONFLICT, "no", "窗口编号在本大厅已存在");
     if (rc == 1)
@@ -195,7 +210,8 @@ static void edit_window(tb_req *r, const char *action)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     if (!strcmp(action, "delete"))
         return tb_reply_json(r, 200, json_pack("{s:b}", "deleted", 1));
-    json_t *windows = bk_store_windows(r, ed.h->id), *w;
+    bk_hall fresh;
+    json_t *windows = bk_hall_get(r, ed.h->id, &fresh) == 0 ? bk_hall_windows_json(&fresh) : json_array(), *w;
     size_t i;
     json_array_foreach(windows, i, w) if (json_integer_value(json_object_get(w, "id")) == ed.window) {
         tb_reply_json(r, strcmp(action, "create") ? 200 : 201, json_incref(w));
@@ -231,6 +247,8 @@ static int matter_tx(tb_db *db, void *arg)
     } else if (bk_store_hall_matter_set(db, ed->h->id, ed->code, ed->bookable, ed->quota) != 0) {
         return -1;
     }
+    if (bk_store_halls_bump(db) != 0)
+        return -1;
     return audit_record(ed->r, ed->delete ? "hall.matter.delete" : "hall.matter.set",
                         tb_arena_printf(ed->r->arena, "hall:%lld/%s", (long long)ed->h->id, ed->code), "ok",
                         ed->delete ? "" : tb_arena_printf(ed->r->arena, "bookable=%d quota=%lld", ed->bookable,
@@ -250,7 +268,7 @@ static void edit_matter(tb_req *r, bool delete)
         if (!bk_store_matter_name(r, ed.code))
             return tb_reply_err(r, TB_E_MATTER_NOT_FOUND, "code");
     }
-    int rc = tb_db_tx(r->db, matter_tx, &ed);
+    int rc = hall_write(r, matter_tx, &ed);
     if (rc == 2)
         return (void)refuse(r, TB_E_CONFLICT, "code", "该事项仍有有效预约，不能从大厅移除");
     if (rc == 1)
@@ -268,9 +286,15 @@ static void put_matter(tb_req *r) { edit_matter(r, false); }
 static void delete_matter(tb_req *r) { edit_matter(r, true); }
 
 /* ---- bookings in scope ---- */
+typedef struct {
+    bk_lookup *lk; /* halls and matter names, once for the page */
+    json_t *items;
+} booking_list;
+
 static void add_booking(tb_req *r, const bk_booking *b, void *arg)
 {
-    json_array_append_new(arg, bk_booking_json(r, b, false));
+    booking_list *l = arg;
+    json_array_append_new(l->items, bk_booking_json(r, l->lk, b, false));
 }
 
 static void get_admin_bookings(tb_req *r)
@@ -294,8 +318,9 @@ static void get_admin_bookings(tb_req *r)
             scope = "0";
     }
     json_t *items = json_array();
+    booking_list l = {bk_lookup_new(r), items};
     bk_store_bookings_admin(r, hall, day, status && *status ? status : NULL, scope, size, (page - 1) * size,
-                            add_booking, items, &total);
+                            add_booking, &l, &total);
     tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
 }
 

@@ -50,11 +50,11 @@ static int check_slot(book_ctx *c, int64_t hall_id, const char *day, const char 
 {
     tb_req *r = c->r;
     bk_hall *h = tb_arena_alloc(r->arena, sizeof *h);
-    if (bk_store_hall(r, hall_id, h) != 0 || strcmp(h->status, "open"))
+    if (bk_hall_get(r, hall_id, h) != 0 || strcmp(h->status, "open"))
         return refuse(r, TB_E_HALL_NOT_FOUND, "hall_id", NULL);
     c->h = h;
     bool served;
-    c->quota = bk_store_quota(r, h->id, c->matter, &served);
+    c->quota = bk_hall_quota(h, c->matter, &served);
     c->matter_name = bk_store_matter_name(r, c->matter);
     if (c->quota < 0 || !c->matter_name)
         return refuse(r, TB_E_BOOKING_NOT_BOOKABLE, "matter_code", NULL);
@@ -212,7 +212,7 @@ static void reply_booking(tb_req *r, int status, const bk_booking *b, const char
     bk_booking row;
     if (!fresh && bk_store_booking_by_id(r, b->id, &row) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    json_t *o = bk_booking_json(r, fresh ? b : &row, true);
+    json_t *o = bk_booking_json(r, NULL, fresh ? b : &row, true);
     json_object_set_new(o, "message", json_string(message));
     tb_reply_json(r, status, o);
 }
@@ -375,7 +375,16 @@ static void post_reschedule(tb_req *r)
 }
 
 /* ---- reading ---- */
-static void add_booking(tb_req *r, const bk_booking *b, void *arg) { json_array_append_new(arg, bk_booking_json(r, b, true)); }
+typedef struct {
+    bk_lookup *lk; /* halls and matter names, once for the page */
+    json_t *items;
+} booking_list;
+
+static void add_booking(tb_req *r, const bk_booking *b, void *arg)
+{
+    booking_list *l = arg;
+    json_array_append_new(l->items, bk_booking_json(r, l->lk, b, true));
+}
 
 static void get_bookings(tb_req *r)
 {
@@ -383,7 +392,8 @@ static void get_bookings(tb_req *r)
     if (!identity_elevated(r) || tb_req_page(r, &page, &size) != 0) /* SMS second factor, §1-1-3-7-4-10 */
         return;
     json_t *items = json_array();
-    if (bk_store_bookings_of_citizen(r, r->subject_id, size, (page - 1) * size, add_booking, items, &total) != 0) {
+    booking_list l = {bk_lookup_new(r), items};
+    if (bk_store_bookings_of_citizen(r, r->subject_id, size, (page - 1) * size, add_booking, &l, &total) != 0) {
         json_decref(items);
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     }
@@ -394,7 +404,7 @@ static void get_booking(tb_req *r)
 {
     bk_booking b;
     if (identity_elevated(r) && own_booking(r, &b, NULL) == 0) /* SMS second factor, §1-1-3-7-4-10 */
-        tb_reply_json(r, 200, bk_booking_json(r, &b, true));
+        tb_reply_json(r, 200, bk_booking_json(r, NULL, &b, true));
 }
 
 static void reply_svg(tb_req *r, const char *payload)

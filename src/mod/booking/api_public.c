@@ -19,7 +19,7 @@ static void get_halls(tb_req *r)
     if (r->replied)
         return;
     hall_list l = {json_array()};
-    if (bk_store_halls(r, matter && *matter ? matter : NULL, region && *region ? region : NULL, add_hall, &l) != 0) {
+    if (bk_halls_each(r, matter && *matter ? matter : NULL, region && *region ? region : NULL, add_hall, &l) != 0) {
         json_decref(l.items);
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     }
@@ -70,7 +70,7 @@ static void get_slots(tb_req *r)
     if (!matter || !*matter)
         return tb_reply_err(r, TB_E_FIELD_REQUIRED, "matter");
     bool served;
-    int64_t quota = bk_store_quota(r, h->id, matter, &served);
+    int64_t quota = bk_hall_quota(h, matter, &served);
     if (quota < 0 || !bk_store_matter_name(r, matter))
         return tb_reply_err(r, TB_E_BOOKING_NOT_BOOKABLE, "matter");
     const calendar *c = calendar_current(r->db);
@@ -85,19 +85,23 @@ static void get_slots(tb_req *r)
 }
 
 /* ---- the hall screen: ticket numbers and windows only ---- */
-static json_t *screen_row(tb_req *r, const bk_ticket *t)
-{
-    json_t *full = bk_ticket_json(r, t);
-    json_t *w = json_object_get(full, "window");
-    json_t *o = json_pack("{s:O, s:s?, s:s?, s:O, s:O}", "ticket", json_object_get(full, "ticket"), "window_no",
-                          json_is_object(w) ? json_string_value(json_object_get(w, "no")) : NULL, "window_name",
-                          json_is_object(w) ? json_string_value(json_object_get(w, "name")) : NULL, "status",
-                          json_object_get(full, "status"), "called_at", json_object_get(full, "called_at"));
-    json_decref(full);
-    return o;
-}
+typedef struct {
+    const bk_hall *h;
+    json_t *rows;
+} screen_list;
 
-static void add_screen_row(tb_req *r, const bk_ticket *t, void *arg) { json_array_append_new(arg, screen_row(r, t)); }
+static void add_screen_row(tb_req *r, const bk_ticket *t, void *arg)
+{
+    screen_list *l = arg;
+    const bk_window *w = t->window_id ? bk_hall_window(l->h, t->window_id) : NULL;
+    char at[32];
+    if (t->called_at)
+        tb_time_iso(t->called_at, at);
+    json_array_append_new(l->rows, json_pack("{s:s, s:s?, s:s?, s:s, s:s?}", "ticket",
+                                             tb_arena_printf(r->arena, "%s%03lld", t->letter, (long long)t->number),
+                                             "window_no", w ? w->no : NULL, "window_name", w ? w->name : NULL,
+                                             "status", t->status, "called_at", t->called_at ? at : NULL));
+}
 
 static void get_screen(tb_req *r)
 {
@@ -105,13 +109,13 @@ static void get_screen(tb_req *r)
     if (!h)
         return;
     int32_t today = bk_today();
-    json_t *calling = json_array(), *recent = json_array();
-    bk_store_tickets(r, h->id, today, "called", 20, add_screen_row, calling);
-    bk_store_tickets(r, h->id, today, "recent", 10, add_screen_row, recent);
+    screen_list calling = {h, json_array()}, recent = {h, json_array()};
+    bk_store_tickets(r, h->id, today, "called", 20, add_screen_row, &calling);
+    bk_store_tickets(r, h->id, today, "recent", 10, add_screen_row, &recent);
     char at[32];
     tb_time_iso(tb_now(), at);
     tb_reply_json(r, 200, json_pack("{s:{s:I, s:s}, s:o, s:o, s:I, s:s}", "hall", "id", (json_int_t)h->id, "name",
-                                    h->name, "calling", calling, "recent", recent, "waiting",
+                                    h->name, "calling", calling.rows, "recent", recent.rows, "waiting",
                                     (json_int_t)bk_store_waiting_count(r, h->id, today), "at", at));
 }
 

@@ -66,48 +66,67 @@ char *bk_qr_svg(const char *payload, size_t *len);
 /* 12 characters from an unambiguous alphabet, for booking codes. out[13]. */
 void bk_new_code(char out[13]);
 
-/* ---- store.c: every statement of the module ---- */
+/* ---- store.c, store_halls.c: every statement of the module ---- */
+typedef struct {
+    int64_t id;
+    const char *no, *name, *matters; /* matters: ",code,code," served ("" = all) */
+} bk_window;
+
+typedef struct {
+    const char *code, *name; /* name: the matter's, or the code when the catalog lacks it */
+    bool bookable, published;
+    int64_t quota;
+} bk_hall_matter;
+
 typedef struct {
     int64_t id, department_id, booking_days;
     const char *name, *address, *region, *lng, *lat, *phone, *validity, *status, *department_name;
     bk_hours hours;
+    const bk_window *windows; /* open windows, by number */
+    const bk_hall_matter *matters; /* in catalog order */
+    int nwindows, nmatters;
 } bk_hall;
 
 typedef struct {
     int64_t id, hall_id, day, start_min, end_min, valid_from, valid_to, created_at, citizen_id, ticket_id, qr_version;
     const char *code, *booker, *name, *id_number_enc, *id_number_bidx, *phone_enc, *matter_code, *status,
         *channel;
+    const char *ticket_letter; /* the queue number of a checked-in booking ("" none), joined in */
+    int64_t ticket_number;
 } bk_booking;
 
 typedef struct {
     int64_t id, hall_id, day, number, booking_id, citizen_id, pos, window_id, returned, notified_near, issued_at,
         called_at, skipped_at, started_at, finished_at;
     const char *letter, *kind, *matter_code, *name, *phone_enc, *status;
+    const char *booking_code; /* "" for numbers without a booking, joined in */
 } bk_ticket;
 
-/* halls */
-int bk_store_hall(tb_req *r, int64_t id, bk_hall *out);
-/* Visits every hall (optionally only those where matter is bookable). */
-int bk_store_halls(tb_req *r, const char *matter, const char *region, void (*fn)(tb_req *, const bk_hall *, void *),
-                   void *arg);
+/* halls (store_halls.c). Readers go through the hall cache (cache.c); these feed it and write. */
+/* The rows of every hall, open window and hall matter, each ordered by hall id (strings valid during the
+ * call); hours is the hall's JSON text. 0 or -1. */
+typedef struct {
+    void (*hall)(void *arg, const bk_hall *h, const char *hours);
+    void (*window)(void *arg, int64_t hall, const bk_window *w);
+    void (*matter)(void *arg, int64_t hall, const bk_hall_matter *m);
+} bk_hall_rows;
+int bk_store_hall_rows(tb_db *db, const bk_hall_rows *fn, void *arg);
+/* What the cache depends on: the 'halls' and 'catalog' epochs (matter names and status) and the last change
+ * of a department (their names). 0 or -1. */
+int bk_store_hall_epochs(tb_db *db, int64_t out[3]);
+/* Makes every node reload its hall cache: call in the transaction of every write to halls, windows or hall
+ * matters. 0 or -1. */
+int bk_store_halls_bump(tb_db *db);
 int64_t bk_store_hall_insert(tb_db *db, const bk_hall *h, const char *hours_json);
 int bk_store_hall_update(tb_db *db, const bk_hall *h, const char *hours_json);
 int64_t bk_store_hall_by_name(tb_db *db, const char *name);
 int64_t bk_store_department_by_name(tb_db *db, const char *name);
 /* Takes the hall's queue lock (a row lock on PostgreSQL; SQLite has one writer anyway). */
 int bk_store_hall_lock(tb_db *db, int64_t hall);
-/* matters of a hall: [{"code","name","bookable","quota"}] */
-json_t *bk_store_hall_matters(tb_req *r, int64_t hall);
-/* quota of a bookable matter at a hall; -1 when not bookable there. */
-int64_t bk_store_quota(tb_req *r, int64_t hall, const char *matter, bool *served);
 int bk_store_hall_matter_set(tb_db *db, int64_t hall, const char *matter, bool bookable, int64_t quota);
 int bk_store_hall_matter_delete(tb_db *db, int64_t hall, const char *matter);
 int64_t bk_store_matter_active_bookings(tb_db *db, int64_t hall, const char *matter);
 const char *bk_store_matter_name(tb_req *r, const char *code); /* published matters; NULL otherwise */
-/* windows: [{"id","no","name","matters":[…]}] */
-json_t *bk_store_windows(tb_req *r, int64_t hall);
-/* ",code,code," served by a window ("" = all); NULL when the window is not in the hall. */
-const char *bk_store_window_matters(tb_req *r, int64_t hall, int64_t window, const char **no, const char **name);
 int64_t bk_store_window_insert(tb_db *db, int64_t hall, const char *no, const char *name, const char *matters);
 int bk_store_window_update(tb_db *db, int64_t hall, int64_t window, const char *no, const char *name,
                            const char *matters);
@@ -181,6 +200,32 @@ json_t *bk_store_blacklist(tb_req *r, bool active_only, int64_t limit, int64_t o
 json_t *bk_store_blacklist_entry(tb_req *r, int64_t id);
 int bk_store_blacklist_lift(tb_db *db, int64_t id, const char *by, const char *reason);
 
+/* ---- cache.c: every hall with its windows and matters, hours parsed, per process ---- */
+/* Rebuilt when bk_store_hall_epochs moves: looked at once a second (at once after bk_cache_invalidate), so
+ * another node's write shows within a second. Results are copied into the request arena. */
+int bk_hall_get(tb_req *r, int64_t id, bk_hall *out); /* 0, or -1 when there is no such hall */
+/* Visits every hall (optionally only those where matter is bookable, those in region or below), by id. */
+int bk_halls_each(tb_req *r, const char *matter, const char *region, void (*fn)(tb_req *, const bk_hall *, void *),
+                  void *arg);
+/* After the commit of a write that bumped the halls epoch: this node looks at the epoch on its next read. */
+void bk_cache_invalidate(void);
+const bk_window *bk_hall_window(const bk_hall *h, int64_t id);
+const bk_hall_matter *bk_hall_find_matter(const bk_hall *h, const char *code);
+/* quota of a bookable matter at a hall; -1 when not bookable there; *served: the hall has the matter */
+int64_t bk_hall_quota(const bk_hall *h, const char *code, bool *served);
+/* [{"code","name","bookable","quota"}] and [{"id","no","name","matters":[…]}] */
+json_t *bk_hall_matters_json(const bk_hall *h);
+json_t *bk_hall_windows_json(const bk_hall *h);
+
+/* ---- lookup.c: what the rows of one request share (halls, matter names), in the request arena ---- */
+typedef struct bk_lookup bk_lookup;
+bk_lookup *bk_lookup_new(tb_req *r);
+/* Lends a hall this request already holds (kept by pointer). */
+void bk_lookup_add_hall(bk_lookup *lk, const bk_hall *h);
+const bk_hall *bk_lookup_hall(bk_lookup *lk, int64_t id); /* NULL when there is no such hall */
+/* Name of a published matter, NULL otherwise: from the hall's matters, else asked once per request. */
+const char *bk_lookup_matter_name(bk_lookup *lk, int64_t hall, const char *code);
+
 /* ---- sweep.c ---- */
 /* One pass: due no-shows (and the blacklist entries they cause), past check-ins closed. */
 void bk_sweep_once(tb_req *r);
@@ -193,8 +238,12 @@ void bk_notify(tb_req *r, const char *phone_enc, const char *text);
 /* The hall for {id} (path param idx) or NULL after replying 404. */
 const bk_hall *bk_hall_param(tb_req *r, int idx);
 json_t *bk_hall_json(tb_req *r, const bk_hall *h, bool full);
-json_t *bk_booking_json(tb_req *r, const bk_booking *b, bool owner);
-json_t *bk_ticket_json(tb_req *r, const bk_ticket *t);
+/* lk: the request's lookup, or NULL for a single row */
+json_t *bk_booking_json(tb_req *r, bk_lookup *lk, const bk_booking *b, bool owner);
+/* ahead: the waiting numbers before t when the caller knows them (from the ordered line it loaded), or
+ * BK_AHEAD_ASK to count them in the database; 0 for numbers not waiting. */
+#define BK_AHEAD_ASK (-1)
+json_t *bk_ticket_json(tb_req *r, bk_lookup *lk, const bk_ticket *t, int64_t ahead);
 /* Whether the staff subject may operate the hall (its department is in their scope); replies 404. */
 bool bk_staff_hall(tb_req *r, const bk_hall *h);
 int32_t bk_today(void);

@@ -20,7 +20,7 @@ const bk_hall *bk_hall_param(tb_req *r, int idx)
     char *end;
     long long id = strtoll(r->params[idx], &end, 10);
     bk_hall *h = tb_arena_alloc(r->arena, sizeof *h);
-    if (*end || id <= 0 || bk_store_hall(r, id, h) != 0) {
+    if (*end || id <= 0 || bk_hall_get(r, id, h) != 0) {
         tb_reply_err(r, TB_E_HALL_NOT_FOUND, "id");
         return NULL;
     }
@@ -37,10 +37,9 @@ bool bk_staff_hall(tb_req *r, const bk_hall *h)
 
 json_t *bk_hall_json(tb_req *r, const bk_hall *h, bool full)
 {
-    json_t *matters = bk_store_hall_matters(r, h->id);
-    size_t bookable = 0, i;
-    json_t *m;
-    json_array_foreach(matters, i, m) bookable += json_is_true(json_object_get(m, "bookable"));
+    size_t bookable = 0;
+    for (int i = 0; i < h->nmatters; i++)
+        bookable += h->matters[i].bookable;
     json_t *o = json_pack("{s:I, s:s, s:{s:I, s:s}, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:s, s:s}", "id",
                           (json_int_t)h->id, "name", h->name, "department", "id", (json_int_t)h->department_id, "name",
                           h->department_name, "address", h->address, "region", h->region, "lng", h->lng, "lat", h->lat,
@@ -49,10 +48,8 @@ json_t *bk_hall_json(tb_req *r, const bk_hall *h, bool full)
                           (json_int_t)bookable, "validity", h->validity, "status", h->status);
     json_object_set_new(o, "booking_days", json_integer(h->booking_days));
     if (full) {
-        json_object_set_new(o, "windows", bk_store_windows(r, h->id));
-        json_object_set_new(o, "matters", matters);
-    } else {
-        json_decref(matters);
+        json_object_set_new(o, "windows", bk_hall_windows_json(h));
+        json_object_set_new(o, "matters", bk_hall_matters_json(h));
     }
     return o;
 }
@@ -77,31 +74,30 @@ static const char *iso(tb_req *r, int64_t t)
     return s;
 }
 
-json_t *bk_booking_json(tb_req *r, const bk_booking *b, bool owner)
+json_t *bk_booking_json(tb_req *r, bk_lookup *lk, const bk_booking *b, bool owner)
 {
-    bk_hall h;
+    if (!lk)
+        lk = bk_lookup_new(r);
     char day[11], start[6], end[6], qr[256];
     calendar_format_date((int32_t)b->day, day);
     bk_format_hhmm((int)b->start_min, start);
     bk_format_hhmm((int)b->end_min, end);
-    if (bk_store_hall(r, b->hall_id, &h) != 0)
-        memset(&h, 0, sizeof h), h.name = h.address = "";
-    const char *matter = bk_store_matter_name(r, b->matter_code);
+    const bk_hall *h = bk_lookup_hall(lk, b->hall_id);
+    const char *matter = bk_lookup_matter_name(lk, b->hall_id, b->matter_code);
     char name[64];
     tb_mask_name(b->name, name);
     json_t *o = json_pack("{s:s, s:s, s:{s:I, s:s, s:s, s:s}, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, "
                           "s:s?, s:s, s:s}",
-                          "code", b->code, "status", b->status, "hall", "id", (json_int_t)b->hall_id, "name", h.name,
-                          "address", h.address, "phone", h.phone ? h.phone : "", "matter", "code", b->matter_code,
-                          "name", matter ? matter : b->matter_code, "day", day, "start", start, "end", end,
-                          "valid_from", iso(r, b->valid_from), "valid_to", iso(r, b->valid_to), "name",
+                          "code", b->code, "status", b->status, "hall", "id", (json_int_t)b->hall_id, "name",
+                          h ? h->name : "", "address", h ? h->address : "", "phone", h ? h->phone : "", "matter",
+                          "code", b->matter_code, "name", matter ? matter : b->matter_code, "day", day, "start", start,
+                          "end", end, "valid_from", iso(r, b->valid_from), "valid_to", iso(r, b->valid_to), "name",
                           owner ? b->name : name, "id_number", masked(r, b->id_number_enc, tb_mask_id_number),
                           "phone", masked(r, b->phone_enc, tb_mask_phone), "created_at", iso(r, b->created_at),
                           "channel", b->channel);
-    bk_ticket t;
     json_object_set_new(o, "ticket",
-                        b->ticket_id && bk_store_ticket(r, b->ticket_id, &t) == 0
-                            ? json_sprintf("%s%03lld", t.letter, (long long)t.number)
+                        b->ticket_letter && *b->ticket_letter
+                            ? json_sprintf("%s%03lld", b->ticket_letter, (long long)b->ticket_number)
                             : json_null());
     if (owner && !strcmp(b->status, "booked")) {
         bk_qr_sign('B', b->code, b->hall_id, b->qr_version, qr, sizeof qr);
@@ -110,36 +106,37 @@ json_t *bk_booking_json(tb_req *r, const bk_booking *b, bool owner)
     return o;
 }
 
-json_t *bk_ticket_json(tb_req *r, const bk_ticket *t)
+static json_t *window_json(bk_lookup *lk, const bk_ticket *t)
 {
+    const bk_hall *h = t->window_id ? bk_lookup_hall(lk, t->hall_id) : NULL;
+    const bk_window *w = h ? bk_hall_window(h, t->window_id) : NULL;
+    return w ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)w->id, "no", w->no, "name", w->name) : json_null();
+}
+
+json_t *bk_ticket_json(tb_req *r, bk_lookup *lk, const bk_ticket *t, int64_t ahead)
+{
+    if (!lk)
+        lk = bk_lookup_new(r);
     char number[16], name[64];
     snprintf(number, sizeof number, "%s%03lld", t->letter, (long long)t->number);
-    const char *matter = bk_store_matter_name(r, t->matter_code);
-    json_t *window = json_null();
-    if (t->window_id) {
-        const char *no = "", *wname = "";
-        if (bk_store_window_matters(r, t->hall_id, t->window_id, &no, &wname))
-            window = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t->window_id, "no", no, "name", wname);
-    }
+    const char *matter = bk_lookup_matter_name(lk, t->hall_id, t->matter_code);
     tb_mask_name(t->name, name);
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:s?, s:s?, s:s?}", "id", (json_int_t)t->id,
                           "ticket", number, "kind", t->kind, "hall_id", (json_int_t)t->hall_id, "matter", "code",
                           t->matter_code, "name", matter ? matter : t->matter_code, "status", t->status, "window",
-                          window, "issued_at", iso(r, t->issued_at), "called_at", iso(r, t->called_at), "name",
-                          *t->name ? name : NULL);
-    json_object_set_new(o, "ahead", json_integer(!strcmp(t->status, "waiting")
-                                                     ? bk_store_ahead(r, t->hall_id, (int32_t)t->day, t->pos)
-                                                     : 0));
+                          window_json(lk, t), "issued_at", iso(r, t->issued_at), "called_at", iso(r, t->called_at),
+                          "name", *t->name ? name : NULL);
+    bool waiting = !strcmp(t->status, "waiting");
+    if (waiting && ahead == BK_AHEAD_ASK)
+        ahead = bk_store_ahead(r, t->hall_id, (int32_t)t->day, t->pos);
+    json_object_set_new(o, "ahead", json_integer(waiting ? ahead : 0));
     if (strcmp(t->status, "done")) { /* the ticket's own code, for printing and for the citizen's phone */
         char qr[256], ref[24];
         snprintf(ref, sizeof ref, "%lld", (long long)t->id);
         bk_qr_sign('T', ref, t->hall_id, calendar_day_start((int32_t)t->day) + 86400, qr, sizeof qr);
         json_object_set_new(o, "qr", json_string(qr));
     }
-    bk_booking b;
-    json_object_set_new(o, "booking_code", t->booking_id && bk_store_booking_by_id(r, t->booking_id, &b) == 0
-                                               ? json_string(b.code)
-                                               : json_null());
+    json_object_set_new(o, "booking_code", *t->booking_code ? json_string(t->booking_code) : json_null());
     return o;
 }
 

@@ -66,7 +66,9 @@ int64_t bk_queue_issue(tb_req *r, const bk_hall *h, const char *kind, const char
     t.id = bk_store_ticket_insert(r->db, &t);
     if (t.id < 0)
         return -1;
-    const char *matter_name = bk_store_matter_name(r, matter);
+    bk_lookup *lk = bk_lookup_new(r);
+    bk_lookup_add_hall(lk, h);
+    const char *matter_name = bk_lookup_matter_name(lk, h->id, matter);
     bk_notify(r, phone_enc,
               tb_arena_printf(r->arena, "【黑龙江公安】您已取号%s（%s，%s），前面还有%lld人，请留意叫号。",
                               number_text(r, &t), h->name, matter_name ? matter_name : matter,
@@ -102,7 +104,7 @@ static void reply_ticket(tb_req *r, int status, int64_t id)
     bk_ticket t;
     if (bk_store_ticket(r, id, &t) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    tb_reply_json(r, status, bk_ticket_json(r, &t));
+    tb_reply_json(r, status, bk_ticket_json(r, NULL, &t, BK_AHEAD_ASK));
 }
 
 /* ---- check-in of a booking at the kiosk ---- */
@@ -213,7 +215,7 @@ static int issue_tx(tb_db *db, void *arg)
 static int check_matter_open(tb_req *r, const bk_hall *h, const char *matter)
 {
     bool served;
-    bk_store_quota(r, h->id, matter, &served);
+    bk_hall_quota(h, matter, &served);
     if (!served || !bk_store_matter_name(r, matter))
         return refuse(r, TB_E_BOOKING_NOT_BOOKABLE, "matter_code", "本大厅不办理该事项");
     if (!open_now(r, h))
@@ -287,12 +289,23 @@ static void post_online(tb_req *r)
     reply_ticket(r, 201, c.ticket);
 }
 
-static void add_ticket(tb_req *r, const bk_ticket *t, void *arg) { json_array_append_new(arg, bk_ticket_json(r, t)); }
+typedef struct {
+    bk_lookup *lk;
+    json_t *items;
+} mine_list;
+
+/* A citizen's numbers may be in several halls: each is counted ahead on its own line. */
+static void add_ticket(tb_req *r, const bk_ticket *t, void *arg)
+{
+    mine_list *l = arg;
+    json_array_append_new(l->items, bk_ticket_json(r, l->lk, t, BK_AHEAD_ASK));
+}
 
 static void get_mine(tb_req *r)
 {
     json_t *items = json_array();
-    bk_store_citizen_tickets(r, r->subject_id, bk_today(), add_ticket, items);
+    mine_list l = {bk_lookup_new(r), items};
+    bk_store_citizen_tickets(r, r->subject_id, bk_today(), add_ticket, &l);
     tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
 }
 

@@ -56,6 +56,8 @@ static int seed_hall(tb_db *db, const json_t *j, char *err, size_t errlen)
         snprintf(err, errlen, "halls.json: 大厅 %s 写入失败: %s", h.name, tb_db_errmsg(db));
         return -1;
     }
+    if (bk_store_halls_bump(db) != 0) /* a server already running on the database loads the new hall */
+        return -1;
     return audit_record_as(db, "system", "seed", "local", "hall.create", h.name, "ok", "seed");
 }
 

@@ -1,51 +1,13 @@
-/* SQL of the booking module: halls, windows, slots, bookings, queue tickets
- * and the blacklist. */
+/* SQL of the booking module: slots, bookings, queue tickets and the
+ * blacklist (halls, windows and hall matters: store_halls.c). A booking row
+ * carries its queue number and a ticket row its booking code, joined in, so
+ * lists need no query per row. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "mod/booking/booking_internal.h"
-
-#define HALL_COLS                                                                                               \
-    "h.id, h.department_id, h.booking_days, h.name, h.address, h.region, COALESCE(h.lng, ''), COALESCE(h.lat, ''), " \
-    "COALESCE(h.phone, ''), h.validity, h.status, COALESCE(d.name, ''), h.hours "
-static const char SQL_HALL[] = "SELECT " HALL_COLS "FROM halls h LEFT JOIN departments d ON d.id = h.department_id "
-                               "WHERE h.id = ?";
-static const char SQL_HALLS[] =
-    "SELECT " HALL_COLS "FROM halls h LEFT JOIN departments d ON d.id = h.department_id "
-    "WHERE (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM hall_matters hm WHERE hm.hall_id = h.id "
-    "AND hm.matter_code = CAST(? AS TEXT) AND hm.bookable = 1)) "
-    "AND (CAST(? AS TEXT) IS NULL OR h.region LIKE (CAST(? AS TEXT) || '%')) ORDER BY h.id";
-static const char SQL_HALL_INSERT[] =
-    "INSERT INTO halls(department_id, name, address, region, lng, lat, phone, hours, booking_days, validity, status, "
-    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
-static const char SQL_HALL_UPDATE[] =
-    "UPDATE halls SET department_id = ?, name = ?, address = ?, region = ?, lng = ?, lat = ?, phone = ?, hours = ?, "
-    "booking_days = ?, validity = ?, status = ?, updated_at = ? WHERE id = ?";
-static const char SQL_HALL_BY_NAME[] = "SELECT id FROM halls WHERE name = ?";
-static const char SQL_DEPT_BY_NAME[] = "SELECT id FROM departments WHERE name = ?";
-static const char SQL_HALL_LOCK[] = "UPDATE halls SET queue_version = queue_version + 1 WHERE id = ?";
-static const char SQL_HALL_MATTERS[] =
-    "SELECT hm.matter_code, COALESCE(m.name, hm.matter_code), hm.bookable, hm.quota FROM hall_matters hm "
-    "LEFT JOIN matters m ON m.code = hm.matter_code WHERE hm.hall_id = ? ORDER BY m.sort, hm.matter_code";
-static const char SQL_QUOTA[] = "SELECT bookable, quota FROM hall_matters WHERE hall_id = ? AND matter_code = ?";
-static const char SQL_HM_SET[] =
-    "INSERT INTO hall_matters(hall_id, matter_code, bookable, quota) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT(hall_id, matter_code) DO UPDATE SET bookable = excluded.bookable, quota = excluded.quota";
-static const char SQL_HM_DELETE[] = "DELETE FROM hall_matters WHERE hall_id = ? AND matter_code = ?";
-static const char SQL_HM_ACTIVE[] = "SELECT COUNT(*) FROM bookings WHERE hall_id = ? AND matter_code = ? "
-                                    "AND status IN ('booked','checked_in')";
-static const char SQL_MATTER_NAME[] = "SELECT name FROM matters WHERE code = ? AND status = 'published'";
-static const char SQL_WINDOWS[] = "SELECT id, no, name, matters FROM hall_windows WHERE hall_id = ? AND status = 'open' "
-                                  "ORDER BY LENGTH(no), no";
-static const char SQL_WINDOW[] = "SELECT matters, no, name FROM hall_windows WHERE id = ? AND hall_id = ? "
-                                 "AND status = 'open'";
-static const char SQL_WINDOW_INSERT[] = "INSERT INTO hall_windows(hall_id, no, name, matters) VALUES (?, ?, ?, ?) "
-                                        "RETURNING id";
-static const char SQL_WINDOW_UPDATE[] = "UPDATE hall_windows SET no = COALESCE(?, no), name = COALESCE(?, name), "
-                                        "matters = COALESCE(?, matters) WHERE id = ? AND hall_id = ?";
-static const char SQL_WINDOW_DELETE[] = "DELETE FROM hall_windows WHERE id = ? AND hall_id = ?";
 
 static const char SQL_SLOT_COUNTS[] = "SELECT start_min, booked FROM booking_slots WHERE hall_id = ? AND "
                                       "matter_code = ? AND day = ?";
@@ -60,9 +22,11 @@ static const char SQL_SLOT_TAKE[] = "UPDATE booking_slots SET booked = booked + 
 static const char SQL_SLOT_RELEASE[] = "UPDATE booking_slots SET booked = booked - 1 WHERE hall_id = ? AND "
                                        "matter_code = ? AND day = ? AND start_min = ? AND booked > 0";
 
-#define BOOKING_COLS                                                                                    \
-    "id, hall_id, day, start_min, end_min, valid_from, valid_to, created_at, COALESCE(citizen_id, 0), " \
-    "COALESCE(ticket_id, 0), qr_version, code, booker, name, id_number_enc, id_number_bidx, phone_enc, matter_code, status, channel "
+#define BOOKING_COLS                                                                                         \
+    "b.id, b.hall_id, b.day, b.start_min, b.end_min, b.valid_from, b.valid_to, b.created_at, "                \
+    "COALESCE(b.citizen_id, 0), COALESCE(b.ticket_id, 0), b.qr_version, b.code, b.booker, b.name, "           \
+    "b.id_number_enc, b.id_number_bidx, b.phone_enc, b.matter_code, b.status, b.channel, COALESCE(qt.letter, ''), " \
+    "COALESCE(qt.number, 0) FROM bookings b LEFT JOIN queue_tickets qt ON qt.id = b.ticket_id "
 static const char SQL_BLACKLISTED[] = "SELECT MAX(until_at) FROM booking_blacklist WHERE id_number_bidx = ? AND "
                                       "lifted_at IS NULL AND until_at > ?";
 static const char SQL_ACTIVE_BY_BOOKER[] = "SELECT COUNT(*) FROM bookings WHERE booker = ? AND "
@@ -73,31 +37,33 @@ static const char SQL_BOOKING_INSERT[] =
     "INSERT INTO bookings(code, citizen_id, booker, name, id_number_enc, id_number_bidx, phone_enc, hall_id, "
     "matter_code, day, start_min, end_min, valid_from, valid_to, status, channel, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?) RETURNING id";
-static const char SQL_BOOKING_BY_CODE[] = "SELECT " BOOKING_COLS "FROM bookings WHERE code = ?";
-static const char SQL_BOOKING_BY_ID[] = "SELECT " BOOKING_COLS "FROM bookings WHERE id = ?";
-static const char SQL_BOOKING_CHECKIN[] = "SELECT " BOOKING_COLS "FROM bookings WHERE hall_id = ? AND day = ? AND "
-                                          "id_number_bidx = ? AND status = 'booked' ORDER BY start_min LIMIT 1";
+static const char SQL_BOOKING_BY_CODE[] = "SELECT " BOOKING_COLS "WHERE b.code = ?";
+static const char SQL_BOOKING_BY_ID[] = "SELECT " BOOKING_COLS "WHERE b.id = ?";
+static const char SQL_BOOKING_CHECKIN[] = "SELECT " BOOKING_COLS "WHERE b.hall_id = ? AND b.day = ? AND "
+                                          "b.id_number_bidx = ? AND b.status = 'booked' ORDER BY b.start_min LIMIT 1";
 static const char SQL_BOOKING_STATUS[] = "UPDATE bookings SET status = ?, updated_at = ? WHERE id = ? AND status = ?";
 static const char SQL_BOOKING_MOVE[] = "UPDATE bookings SET day = ?, start_min = ?, end_min = ?, valid_from = ?, "
                                        "valid_to = ?, qr_version = qr_version + 1, updated_at = ? WHERE id = ? AND "
                                        "status = 'booked'";
 static const char SQL_BOOKING_CHECKED_IN[] = "UPDATE bookings SET status = 'checked_in', checked_in_at = ?, "
                                              "ticket_id = ?, updated_at = ? WHERE id = ? AND status = 'booked'";
-static const char SQL_BOOKINGS_CITIZEN[] = "SELECT " BOOKING_COLS "FROM bookings WHERE citizen_id = ? "
-                                           "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?";
+static const char SQL_BOOKINGS_CITIZEN[] = "SELECT " BOOKING_COLS "WHERE b.citizen_id = ? "
+                                           "ORDER BY b.created_at DESC, b.id DESC LIMIT ? OFFSET ?";
 static const char SQL_BOOKINGS_CITIZEN_COUNT[] = "SELECT COUNT(*) FROM bookings WHERE citizen_id = ?";
-#define ADMIN_WHERE                                                                                    \
-    " FROM bookings WHERE (? = 0 OR hall_id = ?) AND (? = 0 OR day = ?) AND (CAST(? AS TEXT) IS NULL OR " \
-    "status = CAST(? AS TEXT)) AND (CAST(? AS TEXT) IS NULL OR hall_id IN (SELECT id FROM halls WHERE "      \
+#define ADMIN_WHERE                                                                                         \
+    "WHERE (? = 0 OR b.hall_id = ?) AND (? = 0 OR b.day = ?) AND (CAST(? AS TEXT) IS NULL OR "                 \
+    "b.status = CAST(? AS TEXT)) AND (CAST(? AS TEXT) IS NULL OR b.hall_id IN (SELECT id FROM halls WHERE "     \
     "(',' || CAST(? AS TEXT) || ',') LIKE ('%,' || CAST(department_id AS TEXT) || ',%')))"
-static const char SQL_BOOKINGS_ADMIN[] = "SELECT " BOOKING_COLS ADMIN_WHERE " ORDER BY day DESC, start_min, id "
+static const char SQL_BOOKINGS_ADMIN[] = "SELECT " BOOKING_COLS ADMIN_WHERE " ORDER BY b.day DESC, b.start_min, b.id "
                                          "LIMIT ? OFFSET ?";
-static const char SQL_BOOKINGS_ADMIN_COUNT[] = "SELECT COUNT(*)" ADMIN_WHERE;
+static const char SQL_BOOKINGS_ADMIN_COUNT[] = "SELECT COUNT(*) FROM bookings b " ADMIN_WHERE;
 
-#define TICKET_COLS                                                                                            \
-    "id, hall_id, day, number, COALESCE(booking_id, 0), COALESCE(citizen_id, 0), pos, COALESCE(window_id, 0), "  \
-    "returned, notified_near, issued_at, COALESCE(called_at, 0), COALESCE(skipped_at, 0), COALESCE(started_at, 0), " \
-    "COALESCE(finished_at, 0), letter, kind, matter_code, COALESCE(name, ''), COALESCE(phone_enc, ''), status "
+#define TICKET_COLS                                                                                             \
+    "q.id, q.hall_id, q.day, q.number, COALESCE(q.booking_id, 0), COALESCE(q.citizen_id, 0), q.pos, "              \
+    "COALESCE(q.window_id, 0), q.returned, q.notified_near, q.issued_at, COALESCE(q.called_at, 0), "               \
+    "COALESCE(q.skipped_at, 0), COALESCE(q.started_at, 0), COALESCE(q.finished_at, 0), q.letter, q.kind, "         \
+    "q.matter_code, COALESCE(q.name, ''), COALESCE(q.phone_enc, ''), q.status, COALESCE(bk.code, '') "             \
+    "FROM queue_tickets q LEFT JOIN bookings bk ON bk.id = q.booking_id "
 static const char SQL_COUNTER_ENSURE[] = "INSERT INTO queue_counters(hall_id, day, letter, last) VALUES (?, ?, ?, 0) "
                                          "ON CONFLICT DO NOTHING";
 static const char SQL_COUNTER_NEXT[] = "UPDATE queue_counters SET last = last + 1 WHERE hall_id = ? AND day = ? AND "
@@ -111,7 +77,7 @@ static const char SQL_SET_POS[] = "UPDATE queue_tickets SET pos = ? WHERE id = ?
 static const char SQL_TICKET_INSERT[] =
     "INSERT INTO queue_tickets(hall_id, day, letter, number, kind, matter_code, booking_id, citizen_id, name, "
     "phone_enc, pos, status, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?) RETURNING id";
-static const char SQL_TICKET[] = "SELECT " TICKET_COLS "FROM queue_tickets WHERE id = ?";
+static const char SQL_TICKET[] = "SELECT " TICKET_COLS "WHERE q.id = ?";
 static const char SQL_TICKET_SET[] =
     "UPDATE queue_tickets SET status = CAST(? AS TEXT), window_id = CASE WHEN ? = 0 THEN window_id ELSE ? END, "
     "called_at = CASE WHEN CAST(? AS TEXT) = 'called' THEN ? ELSE called_at END, "
@@ -122,25 +88,25 @@ static const char SQL_TICKET_SET[] =
 static const char SQL_TICKET_REQUEUE[] = "UPDATE queue_tickets SET status = 'waiting', pos = ?, returned = 1, "
                                          "window_id = NULL WHERE id = ? AND status = 'skipped' AND returned = 0";
 static const char SQL_TICKET_NEAR[] = "UPDATE queue_tickets SET notified_near = 1 WHERE id = ? AND notified_near = 0";
-static const char SQL_TICKETS_WAITING[] = "SELECT " TICKET_COLS "FROM queue_tickets WHERE hall_id = ? AND day = ? "
-                                          "AND status = ? ORDER BY pos, id LIMIT ?";
-static const char SQL_TICKETS_CALLED[] = "SELECT " TICKET_COLS "FROM queue_tickets WHERE hall_id = ? AND day = ? "
-                                         "AND status = ? ORDER BY called_at DESC, id DESC LIMIT ?";
-static const char SQL_TICKETS_RECENT[] = "SELECT " TICKET_COLS "FROM queue_tickets WHERE hall_id = ? AND day = ? "
-                                         "AND called_at IS NOT NULL AND CAST(? AS TEXT) = 'recent' "
-                                         "ORDER BY called_at DESC, id DESC LIMIT ?";
+static const char SQL_TICKETS_WAITING[] = "SELECT " TICKET_COLS "WHERE q.hall_id = ? AND q.day = ? "
+                                          "AND q.status = ? ORDER BY q.pos, q.id LIMIT ?";
+static const char SQL_TICKETS_CALLED[] = "SELECT " TICKET_COLS "WHERE q.hall_id = ? AND q.day = ? "
+                                         "AND q.status = ? ORDER BY q.called_at DESC, q.id DESC LIMIT ?";
+static const char SQL_TICKETS_RECENT[] = "SELECT " TICKET_COLS "WHERE q.hall_id = ? AND q.day = ? "
+                                         "AND q.called_at IS NOT NULL AND CAST(? AS TEXT) = 'recent' "
+                                         "ORDER BY q.called_at DESC, q.id DESC LIMIT ?";
 static const char SQL_FIRST_WAITING[] =
-    "SELECT " TICKET_COLS "FROM queue_tickets WHERE hall_id = ? AND day = ? AND status = 'waiting' AND "
-    "(CAST(? AS TEXT) = '' OR CAST(? AS TEXT) LIKE ('%,' || matter_code || ',%')) ORDER BY pos, id LIMIT 1";
+    "SELECT " TICKET_COLS "WHERE q.hall_id = ? AND q.day = ? AND q.status = 'waiting' AND "
+    "(CAST(? AS TEXT) = '' OR CAST(? AS TEXT) LIKE ('%,' || q.matter_code || ',%')) ORDER BY q.pos, q.id LIMIT 1";
 static const char SQL_AHEAD[] = "SELECT COUNT(*) FROM queue_tickets WHERE hall_id = ? AND day = ? AND "
                                 "status = 'waiting' AND pos < ?";
 static const char SQL_WAITING_COUNT[] = "SELECT COUNT(*) FROM queue_tickets WHERE hall_id = ? AND day = ? AND "
                                         "status = 'waiting'";
-static const char SQL_CITIZEN_TICKETS[] = "SELECT " TICKET_COLS "FROM queue_tickets WHERE citizen_id = ? AND day = ? "
-                                          "ORDER BY id DESC";
+static const char SQL_CITIZEN_TICKETS[] = "SELECT " TICKET_COLS "WHERE q.citizen_id = ? AND q.day = ? "
+                                          "ORDER BY q.id DESC";
 
-static const char SQL_DUE_NOSHOWS[] = "SELECT " BOOKING_COLS "FROM bookings WHERE status = 'booked' AND valid_to < ? "
-                                      "ORDER BY valid_to LIMIT ?";
+static const char SQL_DUE_NOSHOWS[] = "SELECT " BOOKING_COLS "WHERE b.status = 'booked' AND b.valid_to < ? "
+                                      "ORDER BY b.valid_to LIMIT ?";
 static const char SQL_CLOSE_CHECKED_IN[] = "UPDATE bookings SET status = 'done', updated_at = ? WHERE "
                                            "status = 'checked_in' AND day < ?";
 static const char SQL_UNCOUNTED[] = "SELECT code FROM bookings WHERE id_number_bidx = ? AND status = 'no_show' AND "
@@ -162,187 +128,6 @@ static const char SQL_BL_LIFT[] = "UPDATE booking_blacklist SET lifted_at = ?, l
 
 static const char *dup(tb_req *r, tb_stmt *st, int col) { return tb_arena_strdup(r->arena, tb_stmt_text(st, col)); }
 
-/* One integer from a one-row query; dflt when there is no row. */
-static int64_t one_int(tb_stmt *st, int64_t dflt)
-{
-    int64_t v = dflt;
-    if (st && tb_stmt_step(st) == TB_ROW && !tb_stmt_null(st, 0))
-        v = tb_stmt_int(st, 0);
-    tb_stmt_done(st);
-    return v;
-}
-
-/* ---- halls ---- */
-static void read_hall(tb_req *r, tb_stmt *st, bk_hall *h)
-{
-    h->id = tb_stmt_int(st, 0);
-    h->department_id = tb_stmt_int(st, 1);
-    h->booking_days = tb_stmt_int(st, 2);
-    const char **s[] = {&h->name, &h->address, &h->region, &h->lng, &h->lat, &h->phone, &h->validity, &h->status,
-                        &h->department_name};
-    for (int i = 0; i < 9; i++)
-        *s[i] = dup(r, st, 3 + i);
-    json_t *hours = json_loads(tb_stmt_text(st, 12), 0, NULL);
-    const char *why;
-    if (bk_hours_from_json(hours, &h->hours, &why) != 0)
-        memset(&h->hours, 0, sizeof h->hours); /* unreadable hours: closed rather than guessed */
-    json_decref(hours);
-}
-
-int bk_store_hall(tb_req *r, int64_t id, bk_hall *out)
-{
-    tb_stmt *st = tb_db_query(r->db, SQL_HALL, "i", id);
-    int rc = st && tb_stmt_step(st) == TB_ROW ? 0 : -1;
-    if (rc == 0)
-        read_hall(r, st, out);
-    tb_stmt_done(st);
-    return rc;
-}
-
-int bk_store_halls(tb_req *r, const char *matter, const char *region, void (*fn)(tb_req *, const bk_hall *, void *),
-                   void *arg)
-{
-    tb_stmt *st = tb_db_query(r->db, SQL_HALLS, "tttt", matter, matter, region, region);
-    if (!st)
-        return -1;
-    int rc;
-    while ((rc = tb_stmt_step(st)) == TB_ROW) {
-        bk_hall h;
-        read_hall(r, st, &h);
-        fn(r, &h, arg);
-    }
-    return rc == TB_DONE ? 0 : -1;
-}
-
-int64_t bk_store_hall_insert(tb_db *db, const bk_hall *h, const char *hours_json)
-{
-    int64_t now = tb_now();
-    return one_int(tb_db_query(db, SQL_HALL_INSERT, "itttttttittii", h->department_id, h->name, h->address, h->region,
-                               h->lng, h->lat, h->phone, hours_json, h->booking_days, h->validity, h->status, now, now),
-                   -1);
-}
-
-int bk_store_hall_update(tb_db *db, const bk_hall *h, const char *hours_json)
-{
-    return tb_db_exec(db, SQL_HALL_UPDATE, "itttttttittii", h->department_id, h->name, h->address, h->region, h->lng,
-                      h->lat, h->phone, hours_json, h->booking_days, h->validity, h->status, tb_now(), h->id) < 0 ? -1
-                                                                                                                 : 0;
-}
-
-int64_t bk_store_hall_by_name(tb_db *db, const char *name) { return one_int(tb_db_query(db, SQL_HALL_BY_NAME, "t", name), 0); }
-
-int64_t bk_store_department_by_name(tb_db *db, const char *name)
-{
-    return one_int(tb_db_query(db, SQL_DEPT_BY_NAME, "t", name), 0);
-}
-
-int bk_store_hall_lock(tb_db *db, int64_t hall) { return tb_db_exec(db, SQL_HALL_LOCK, "i", hall) == 1 ? 0 : -1; }
-
-json_t *bk_store_hall_matters(tb_req *r, int64_t hall)
-{
-    json_t *a = json_array();
-    tb_stmt *st = tb_db_query(r->db, SQL_HALL_MATTERS, "i", hall);
-    while (st && tb_stmt_step(st) == TB_ROW)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:I}", "code", tb_stmt_text(st, 0), "name",
-                                           tb_stmt_text(st, 1), "bookable", (int)tb_stmt_int(st, 2), "quota",
-                                           (json_int_t)tb_stmt_int(st, 3)));
-    return a;
-}
-
-int64_t bk_store_quota(tb_req *r, int64_t hall, const char *matter, bool *served)
-{
-    tb_stmt *st = tb_db_query(r->db, SQL_QUOTA, "it", hall, matter);
-    int64_t quota = -1;
-    *served = false;
-    if (st && tb_stmt_step(st) == TB_ROW) {
-        *served = true;
-        if (tb_stmt_int(st, 0))
-            quota = tb_stmt_int(st, 1);
-    }
-    tb_stmt_done(st);
-    return quota;
-}
-
-int bk_store_hall_matter_set(tb_db *db, int64_t hall, const char *matter, bool bookable, int64_t quota)
-{
-    return tb_db_exec(db, SQL_HM_SET, "itii", hall, matter, (int64_t)bookable, quota) < 0 ? -1 : 0;
-}
-
-int bk_store_hall_matter_delete(tb_db *db, int64_t hall, const char *matter)
-{
-    return (int)tb_db_exec(db, SQL_HM_DELETE, "it", hall, matter);
-}
-
-int64_t bk_store_matter_active_bookings(tb_db *db, int64_t hall, const char *matter)
-{
-    return one_int(tb_db_query(db, SQL_HM_ACTIVE, "it", hall, matter), 0);
-}
-
-const char *bk_store_matter_name(tb_req *r, const char *code)
-{
-    tb_stmt *st = tb_db_query(r->db, SQL_MATTER_NAME, "t", code);
-    const char *name = st && tb_stmt_step(st) == TB_ROW ? dup(r, st, 0) : NULL;
-    tb_stmt_done(st);
-    return name;
-}
-
-/* ",a,b," -> ["a","b"] */
-static json_t *matter_list(const char *s)
-{
-    json_t *a = json_array();
-    const char *p = s;
-    while (p && *p) {
-        while (*p == ',')
-            p++;
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n)
-            json_array_append_new(a, json_stringn(p, n));
-        p += n;
-    }
-    return a;
-}
-
-json_t *bk_store_windows(tb_req *r, int64_t hall)
-{
-    json_t *a = json_array();
-    tb_stmt *st = tb_db_query(r->db, SQL_WINDOWS, "i", hall);
-    while (st && tb_stmt_step(st) == TB_ROW)
-        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)tb_stmt_int(st, 0), "no",
-                                           tb_stmt_text(st, 1), "name", tb_stmt_text(st, 2), "matters",
-                                           matter_list(tb_stmt_text(st, 3))));
-    return a;
-}
-
-const char *bk_store_window_matters(tb_req *r, int64_t hall, int64_t window, const char **no, const char **name)
-{
-    tb_stmt *st = tb_db_query(r->db, SQL_WINDOW, "ii", window, hall);
-    const char *m = NULL;
-    if (st && tb_stmt_step(st) == TB_ROW) {
-        m = dup(r, st, 0);
-        *no = dup(r, st, 1);
-        *name = dup(r, st, 2);
-    }
-    tb_stmt_done(st);
-    return m;
-}
-
-int64_t bk_store_window_insert(tb_db *db, int64_t hall, const char *no, const char *name, const char *matters)
-{
-    return one_int(tb_db_query(db, SQL_WINDOW_INSERT, "ittt", hall, no, name, matters), -1);
-}
-
-int bk_store_window_update(tb_db *db, int64_t hall, int64_t window, const char *no, const char *name,
-                           const char *matters)
-{
-    return (int)tb_db_exec(db, SQL_WINDOW_UPDATE, "tttii", no, name, matters, window, hall);
-}
-
-int bk_store_window_delete(tb_db *db, int64_t hall, int64_t window)
-{
-    return (int)tb_db_exec(db, SQL_WINDOW_DELETE, "ii", window, hall);
-}
-
 /* ---- slots ---- */
 int bk_store_slot_counts(tb_req *r, int64_t hall, const char *matter, int32_t day, const int *starts, int n,
                          int64_t *booked)
@@ -360,7 +145,7 @@ int bk_store_slot_counts(tb_req *r, int64_t hall, const char *matter, int32_t da
 
 int64_t bk_store_slot_booked(tb_req *r, int64_t hall, const char *matter, int32_t day, int start)
 {
-    return one_int(tb_db_query(r->db, SQL_SLOT_BOOKED, "itii", hall, matter, (int64_t)day, (int64_t)start), -1);
+    return tb_db_int(r->db, -1, SQL_SLOT_BOOKED, "itii", hall, matter, (int64_t)day, (int64_t)start);
 }
 
 int bk_store_slot_take(tb_db *db, int64_t hall, const char *matter, int32_t day, int start, int64_t quota,
@@ -380,18 +165,18 @@ int bk_store_slot_release(tb_db *db, int64_t hall, const char *matter, int32_t d
 /* ---- bookings ---- */
 bool bk_store_blacklisted(tb_req *r, const char *id_bidx, int64_t *until)
 {
-    *until = one_int(tb_db_query(r->db, SQL_BLACKLISTED, "ti", id_bidx, tb_now()), 0);
+    *until = tb_db_int(r->db, 0, SQL_BLACKLISTED, "ti", id_bidx, tb_now());
     return *until > 0;
 }
 
 int64_t bk_store_active_by_booker(tb_req *r, const char *booker)
 {
-    return one_int(tb_db_query(r->db, SQL_ACTIVE_BY_BOOKER, "t", booker), 0);
+    return tb_db_int(r->db, 0, SQL_ACTIVE_BY_BOOKER, "t", booker);
 }
 
 bool bk_store_active_exists(tb_req *r, const char *id_bidx, const char *matter)
 {
-    return one_int(tb_db_query(r->db, SQL_ACTIVE_EXISTS, "tt", id_bidx, matter), 0) == 1;
+    return tb_db_int(r->db, 0, SQL_ACTIVE_EXISTS, "tt", id_bidx, matter) == 1;
 }
 
 int64_t bk_store_booking_insert(tb_db *db, const bk_booking *b)
@@ -417,9 +202,10 @@ static void read_booking(tb_req *r, tb_stmt *st, bk_booking *b)
     for (int i = 0; i < 11; i++)
         *n[i] = tb_stmt_int(st, i);
     const char **s[] = {&b->code, &b->booker, &b->name, &b->id_number_enc, &b->id_number_bidx, &b->phone_enc,
-                        &b->matter_code, &b->status, &b->channel};
-    for (int i = 0; i < 9; i++)
+                        &b->matter_code, &b->status, &b->channel, &b->ticket_letter};
+    for (int i = 0; i < 10; i++)
         *s[i] = dup(r, st, 11 + i);
+    b->ticket_number = tb_stmt_int(st, 21);
 }
 
 static int booking_one(tb_req *r, tb_stmt *st, bk_booking *out)
@@ -479,7 +265,7 @@ static int booking_rows(tb_req *r, tb_stmt *st, void (*fn)(tb_req *, const bk_bo
 int bk_store_bookings_of_citizen(tb_req *r, int64_t citizen, int64_t limit, int64_t offset,
                                  void (*fn)(tb_req *, const bk_booking *, void *), void *arg, int64_t *total)
 {
-    *total = one_int(tb_db_query(r->db, SQL_BOOKINGS_CITIZEN_COUNT, "i", citizen), 0);
+    *total = tb_db_int(r->db, 0, SQL_BOOKINGS_CITIZEN_COUNT, "i", citizen);
     return booking_rows(r, tb_db_query(r->db, SQL_BOOKINGS_CITIZEN, "iii", citizen, limit, offset), fn, arg);
 }
 
@@ -487,9 +273,8 @@ int bk_store_bookings_admin(tb_req *r, int64_t hall, int64_t day, const char *st
                             int64_t limit, int64_t offset, void (*fn)(tb_req *, const bk_booking *, void *),
                             void *arg, int64_t *total)
 {
-    *total = one_int(tb_db_query(r->db, SQL_BOOKINGS_ADMIN_COUNT, "iiiitttt", hall, hall, day, day, status, status,
-                                 depts, depts),
-                     0);
+    *total = tb_db_int(r->db, 0, SQL_BOOKINGS_ADMIN_COUNT, "iiiitttt", hall, hall, day, day, status, status,
+                       depts, depts);
     return booking_rows(r, tb_db_query(r->db, SQL_BOOKINGS_ADMIN, "iiiittttii", hall, hall, day, day, status, status,
                                        depts, depts, limit, offset),
                         fn, arg);
@@ -500,7 +285,7 @@ int64_t bk_store_counter_next(tb_db *db, int64_t hall, int32_t day, const char *
 {
     if (tb_db_exec(db, SQL_COUNTER_ENSURE, "iit", hall, (int64_t)day, letter) < 0)
         return -1;
-    return one_int(tb_db_query(db, SQL_COUNTER_NEXT, "iit", hall, (int64_t)day, letter), -1);
+    return tb_db_int(db, -1, SQL_COUNTER_NEXT, "iit", hall, (int64_t)day, letter);
 }
 
 int64_t *bk_store_waiting_pos(tb_req *r, int64_t hall, int32_t day, int *n)
@@ -522,7 +307,7 @@ int64_t *bk_store_waiting_pos(tb_req *r, int64_t hall, int32_t day, int *n)
 
 int64_t bk_store_max_pos(tb_req *r, int64_t hall, int32_t day)
 {
-    return one_int(tb_db_query(r->db, SQL_MAX_POS, "ii", hall, (int64_t)day), 0);
+    return tb_db_int(r->db, 0, SQL_MAX_POS, "ii", hall, (int64_t)day);
 }
 
 /* Spreads the waiting line out again after the max position. Rare: only when
@@ -544,10 +329,9 @@ int bk_store_renumber(tb_req *r, int64_t hall, int32_t day)
 
 int64_t bk_store_ticket_insert(tb_db *db, const bk_ticket *t)
 {
-    return one_int(tb_db_query(db, SQL_TICKET_INSERT, "iitittiittii", t->hall_id, t->day, t->letter, t->number,
-                               t->kind, t->matter_code, t->booking_id, t->citizen_id, t->name, t->phone_enc, t->pos,
-                               t->issued_at),
-                   -1);
+    return tb_db_int(db, -1, SQL_TICKET_INSERT, "iitittiittii", t->hall_id, t->day, t->letter, t->number,
+                     t->kind, t->matter_code, t->booking_id, t->citizen_id, t->name, t->phone_enc, t->pos,
+                     t->issued_at);
 }
 
 static void read_ticket(tb_req *r, tb_stmt *st, bk_ticket *t)
@@ -557,8 +341,8 @@ static void read_ticket(tb_req *r, tb_stmt *st, bk_ticket *t)
                     &t->started_at, &t->finished_at};
     for (int i = 0; i < 15; i++)
         *n[i] = tb_stmt_int(st, i);
-    const char **s[] = {&t->letter, &t->kind, &t->matter_code, &t->name, &t->phone_enc, &t->status};
-    for (int i = 0; i < 6; i++)
+    const char **s[] = {&t->letter, &t->kind, &t->matter_code, &t->name, &t->phone_enc, &t->status, &t->booking_code};
+    for (int i = 0; i < 7; i++)
         *s[i] = dup(r, st, 15 + i);
 }
 
@@ -615,12 +399,12 @@ int bk_store_first_waiting(tb_req *r, int64_t hall, int32_t day, const char *ser
 
 int64_t bk_store_ahead(tb_req *r, int64_t hall, int32_t day, int64_t pos)
 {
-    return one_int(tb_db_query(r->db, SQL_AHEAD, "iii", hall, (int64_t)day, pos), 0);
+    return tb_db_int(r->db, 0, SQL_AHEAD, "iii", hall, (int64_t)day, pos);
 }
 
 int64_t bk_store_waiting_count(tb_req *r, int64_t hall, int32_t day)
 {
-    return one_int(tb_db_query(r->db, SQL_WAITING_COUNT, "ii", hall, (int64_t)day), 0);
+    return tb_db_int(r->db, 0, SQL_WAITING_COUNT, "ii", hall, (int64_t)day);
 }
 
 int bk_store_citizen_tickets(tb_req *r, int64_t citizen, int32_t day, void (*fn)(tb_req *, const bk_ticket *, void *),
@@ -663,8 +447,7 @@ int bk_store_mark_counted(tb_db *db, const char *id_bidx)
 int64_t bk_store_blacklist_insert(tb_db *db, const char *id_bidx, const char *id_enc, const char *name,
                                   const char *reason, const char *records, int64_t until)
 {
-    return one_int(tb_db_query(db, SQL_BL_INSERT, "tttttii", id_bidx, id_enc, name, reason, records, tb_now(), until),
-                   -1);
+    return tb_db_int(db, -1, SQL_BL_INSERT, "tttttii", id_bidx, id_enc, name, reason, records, tb_now(), until);
 }
 
 static json_t *blacklist_row(tb_req *r, tb_stmt *st)
@@ -689,7 +472,7 @@ static json_t *blacklist_row(tb_req *r, tb_stmt *st)
 json_t *bk_store_blacklist(tb_req *r, bool active_only, int64_t limit, int64_t offset, int64_t *total)
 {
     int64_t now = tb_now(), a = active_only;
-    *total = one_int(tb_db_query(r->db, SQL_BL_COUNT, "ii", a, now), 0);
+    *total = tb_db_int(r->db, 0, SQL_BL_COUNT, "ii", a, now);
     json_t *items = json_array();
     tb_stmt *st = tb_db_query(r->db, SQL_BL_LIST, "iiii", a, now, limit, offset);
     while (st && tb_stmt_step(st) == TB_ROW)

@@ -9,11 +9,58 @@
 #include "mod/booking/booking_internal.h"
 #include "mod/org/org.h"
 
-static void add_ticket(tb_req *r, const bk_ticket *t, void *arg) { json_array_append_new(arg, bk_ticket_json(r, t)); }
+/* Tickets of one listing, in the order of the query. */
+typedef struct {
+    bk_ticket *t;
+    int n, cap;
+} ticket_list;
+
+static void collect(tb_req *r, const bk_ticket *t, void *arg)
+{
+    ticket_list *l = arg;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 32;
+        bk_ticket *bigger = tb_arena_alloc(r->arena, (size_t)cap * sizeof *bigger);
+        if (l->n)
+            memcpy(bigger, l->t, (size_t)l->n * sizeof *bigger);
+        l->t = bigger, l->cap = cap;
+    }
+    l->t[l->n++] = *t;
+}
+
+/* Every row of a listing: with ahead from the line itself when it is the waiting line, ordered by position
+ * (the numbers ahead of a waiting number are exactly those before it in the list). */
+static void append_rows(tb_req *r, bk_lookup *lk, json_t *into, const ticket_list *l, bool waiting_line)
+{
+    int64_t ahead = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (waiting_line && i > 0 && l->t[i].pos != l->t[i - 1].pos)
+            ahead = i; /* equal positions: equally many ahead, as the count of pos < this one says */
+        json_array_append_new(into, bk_ticket_json(r, lk, &l->t[i], waiting_line ? ahead : BK_AHEAD_ASK));
+    }
+}
+
+static void list_into(tb_req *r, bk_lookup *lk, json_t *into, int64_t hall, const char *status, int64_t limit)
+{
+    ticket_list l = {0};
+    bk_store_tickets(r, hall, bk_today(), status, limit, collect, &l);
+    append_rows(r, lk, into, &l, !strcmp(status, "waiting"));
+}
 
 static const char *number_text(tb_req *r, const bk_ticket *t)
 {
     return tb_arena_printf(r->arena, "%s%03lld", t->letter, (long long)t->number);
+}
+
+/* The number as it is now, in the hall the handler holds. */
+static void reply_ticket(tb_req *r, const bk_hall *h, int64_t id)
+{
+    bk_ticket t;
+    if (bk_store_ticket(r, id, &t) != 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    bk_lookup *lk = bk_lookup_new(r);
+    bk_lookup_add_hall(lk, h);
+    tb_reply_json(r, 200, bk_ticket_json(r, lk, &t, BK_AHEAD_ASK));
 }
 
 static void get_queue(tb_req *r)
@@ -21,13 +68,14 @@ static void get_queue(tb_req *r)
     const bk_hall *h = bk_hall_param(r, 0);
     if (!h || !bk_staff_hall(r, h))
         return;
-    int32_t today = bk_today();
+    bk_lookup *lk = bk_lookup_new(r);
+    bk_lookup_add_hall(lk, h);
     json_t *waiting = json_array(), *calling = json_array(), *skipped = json_array();
-    bk_store_tickets(r, h->id, today, "waiting", 500, add_ticket, waiting);
-    bk_store_tickets(r, h->id, today, "called", 50, add_ticket, calling);
-    bk_store_tickets(r, h->id, today, "serving", 50, add_ticket, calling);
-    bk_store_tickets(r, h->id, today, "skipped", 50, add_ticket, skipped);
-    json_t *windows = bk_store_windows(r, h->id), *w, *t;
+    list_into(r, lk, waiting, h->id, "waiting", 500);
+    list_into(r, lk, calling, h->id, "called", 50);
+    list_into(r, lk, calling, h->id, "serving", 50);
+    list_into(r, lk, skipped, h->id, "skipped", 50);
+    json_t *windows = bk_hall_windows_json(h), *w, *t;
     size_t i, k;
     json_array_foreach(windows, i, w) {
         json_t *current = json_null();
@@ -45,16 +93,13 @@ static void get_queue(tb_req *r)
 /* The one waiting number that has exactly three ahead of it is told to get ready (once). */
 static void notify_near(tb_req *r, const bk_hall *h)
 {
-    json_t *line = json_array();
-    bk_store_tickets(r, h->id, bk_today(), "waiting", 4, add_ticket, line);
-    json_t *fourth = json_array_get(line, 3);
-    bk_ticket t;
-    if (fourth && bk_store_ticket(r, json_integer_value(json_object_get(fourth, "id")), &t) == 0 &&
-        bk_store_ticket_near(r->db, t.id) == 1)
-        bk_notify(r, t.phone_enc,
+    ticket_list line = {0};
+    bk_store_tickets(r, h->id, bk_today(), "waiting", 4, collect, &line);
+    const bk_ticket *t = line.n == 4 ? &line.t[3] : NULL;
+    if (t && bk_store_ticket_near(r->db, t->id) == 1)
+        bk_notify(r, t->phone_enc,
                   tb_arena_printf(r->arena, "【黑龙江公安】%s号，您前面还有3人，请到%s候叫区等候，以免过号。",
-                                  number_text(r, &t), h->name));
-    json_decref(line);
+                                  number_text(r, t), h->name));
 }
 
 typedef struct {
@@ -89,18 +134,17 @@ static void post_call_next(tb_req *r)
     if (!h || !bk_staff_hall(r, h))
         return;
     call_ctx c = {.r = r, .h = h, .window = strtoll(r->params[1], NULL, 10)};
-    const char *name;
-    c.served = bk_store_window_matters(r, h->id, c.window, &c.window_no, &name);
-    if (!c.served)
+    const bk_window *w = bk_hall_window(h, c.window);
+    if (!w)
         return tb_reply_err(r, TB_E_WINDOW_NOT_FOUND, "wid");
+    c.served = w->matters;
+    c.window_no = w->no;
     int rc = tb_db_tx(r->db, call_tx, &c);
     if (rc == 1 && c.empty)
         return tb_reply_err(r, TB_E_QUEUE_EMPTY, NULL);
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    bk_ticket t;
-    bk_store_ticket(r, c.t.id, &t);
-    tb_reply_json(r, 200, bk_ticket_json(r, &t));
+    reply_ticket(r, h, c.t.id);
 }
 
 /* ---- actions on one number ---- */
@@ -175,7 +219,7 @@ static void ticket_action(tb_req *r, const char *action)
     char *end;
     long long id = strtoll(r->params[0], &end, 10);
     bk_hall *h = tb_arena_alloc(r->arena, sizeof *h);
-    if (*end || id <= 0 || bk_store_ticket(r, id, &c.t) != 0 || bk_store_hall(r, c.t.hall_id, h) != 0 ||
+    if (*end || id <= 0 || bk_store_ticket(r, id, &c.t) != 0 || bk_hall_get(r, c.t.hall_id, h) != 0 ||
         !org_can_see_department(r, h->department_id))
         return tb_reply_err(r, TB_E_NOT_FOUND, "id");
     c.h = h;
@@ -188,9 +232,7 @@ static void ticket_action(tb_req *r, const char *action)
     }
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    bk_ticket t;
-    bk_store_ticket(r, c.t.id, &t);
-    tb_reply_json(r, 200, bk_ticket_json(r, &t));
+    reply_ticket(r, h, c.t.id);
 }
 
 static void post_recall(tb_req *r) { ticket_action(r, "recall"); }
