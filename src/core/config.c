@@ -28,6 +28,7 @@ static const struct key {
     I(booking_cutoff_minutes), I(booking_max_active), I(booking_noshow_limit), I(booking_blacklist_days),
     I(queue_skip_return_minutes), I(booking_sweep_seconds),
     I(evaluation_default_days), I(evaluation_rectify_days), I(evaluation_sweep_seconds), S(queue_booked_insert), I(elevate_minutes),
+    S(face_provider), S(face_secret), I(face_challenge_seconds),
     S(sms_http_url), S(sms_http_secret), S(sms_fallback_provider), S(sms_http2_url), S(sms_http2_secret),
     S(smtp_url), S(smtp_from), S(smtp_user), S(smtp_password), I(notify_max_attempts), I(notify_backoff_seconds),
     I(notify_breaker_failures), I(notify_breaker_seconds), I(notify_worker_ms), I(notify_timeout_seconds),
@@ -82,6 +83,8 @@ void tb_config_defaults(tb_config *c)
     c->notify_timeout_seconds = 10;
     c->notify_lease_seconds = 60;
     c->elevate_minutes = 10;
+    strcpy(c->face_provider, "sandbox");
+    c->face_challenge_seconds = 120;
     c->sse_max_streams = 10000;
     c->sse_poll_ms = 300;
     c->sse_heartbeat_seconds = 15;

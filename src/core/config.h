@@ -58,7 +58,10 @@ typedef struct {
     int notify_worker_ms;          /* poll interval of the delivery worker */
     int notify_timeout_seconds;    /* one provider request */
     int notify_lease_seconds;      /* a claimed message is retaken by any node after this */
-    int elevate_minutes;           /* SMS second factor: how long the elevated window stays open */
+    int elevate_minutes;           /* second factor (SMS or face): how long the elevated window stays open */
+    char face_provider[16];        /* face verification of the second factor: off | sandbox | http (a signed callback) */
+    char face_secret[256];         /* HMAC-SM3 key the face-verification service signs its callbacks with */
+    int face_challenge_seconds;    /* how long a face-verification QR code may be used */
     char sensitive_words_file[512]; /* sensitive words, one a line; "" = <seed_dir>/sensitive-words.txt; SIGHUP reloads */
     int kb_review_levels;          /* knowledge review: 1 upward (any reviewer), 2 first-level then second-level */
     /* server-sent events (src/http/stream.c) and human agents (src/mod/agent) */

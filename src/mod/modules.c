@@ -59,7 +59,7 @@ int tb_modules_check(char *err, size_t errlen)
         snprintf(err, errlen, "kb_review_levels 只能是 1 或 2: %d", tb_cfg.kb_review_levels);
         return -1;
     }
-    if (assistant_init(err, errlen) != 0)
+    if (assistant_init(err, errlen) != 0 || identity_face_check(err, errlen) != 0)
         return -1;
     return notify_init(err, errlen);
 }

@@ -1,7 +1,7 @@
 // Browser journey of issue 5 (account maintenance and the personal space) against a real `tongban serve`:
 // a citizen binds an e-mail address (SMS second factor, then a code to the address) and changes it (a
 // code to the old address, then one to the new), changes the phone number in 安全中心 (a code to the old phone, then one to the new phone),
-// changes the password, adds two delivery addresses in 我的地址 (behind the SMS second factor) and makes
+// changes the password, adds two delivery addresses in 我的地址 (behind the second factor, passed by face recognition) and makes
 // the second one the default, then deregisters with an SMS code; afterwards login is refused with a clear
 // message and no SMS reaches either phone.
 // Run from the repo root: node --test tests/e2e/account-journey.test.mjs   (see tests/e2e/README.md)
@@ -132,14 +132,17 @@ test('account journey: change phone → change password → two addresses, defau
     await shot('signed-in-again')
   })
 
-  await step('我的地址 asks for the SMS second factor, then two addresses, the second made the default', async () => {
+  await step('我的地址 asks for the second factor: face recognition (人证不符 first, then the holder), then two addresses, the second made the default', async () => {
     await page.goto('/my/addresses')
     await tid('elevate-dialog').waitFor()
-    const n = (await outbox(newPhone)).length
-    await tid('elevate-send').click()
-    await tid('elevate-code').fill(await codeFor(newPhone, 'elevate', n))
-    await shot('elevate')
-    await tid('elevate-dialog-ok').click()
+    await tid('elevate-tab-face').click()
+    await tid('face-qr').locator('svg').waitFor()
+    await tid('face-sandbox-mismatch').click()
+    await page.locator('[data-testid="face-state"]', { hasText: '人证不符' }).waitFor()
+    await tid('face-renew').click()
+    await tid('face-sandbox-pass').waitFor()
+    await shot('elevate-face')
+    await tid('face-sandbox-pass').click()
     await tid('elevate-dialog').waitFor({ state: 'detached' })
     await tid('addresses-empty').waitFor()
     const add = async (name, detail) => {

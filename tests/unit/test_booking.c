@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/qr.h"
 #include "crypto/crypto.h"
 #include "mod/booking/booking_internal.h"
 
@@ -234,7 +235,7 @@ static void test_qr(void **state)
     assert_int_equal(bk_qr_verify(q, &kind, ref, sizeof ref, &hall, &exp), -1);
     /* the SVG encodes something and is well formed enough to start and end right */
     size_t len;
-    char *svg = bk_qr_svg(p, &len);
+    char *svg = tb_qr_svg(p, &len);
     assert_non_null(svg);
     assert_true(len > 1000);
     assert_memory_equal(svg, "<svg ", 5);

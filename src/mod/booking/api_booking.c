@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/qr.h"
 #include "core/jsonx.h"
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
@@ -410,7 +411,7 @@ static void get_booking(tb_req *r)
 static void reply_svg(tb_req *r, const char *payload)
 {
     size_t len;
-    char *svg = bk_qr_svg(payload, &len);
+    char *svg = tb_qr_svg(payload, &len);
     if (!svg)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     char *copy = tb_arena_alloc(r->arena, len);

@@ -61,8 +61,6 @@ bool bk_pos_between(int64_t prev, int64_t next, int64_t *out);
 void bk_qr_sign(char kind, const char *ref, int64_t hall, int64_t n, char *out, size_t cap);
 /* 0 when intact (fields copied out), -1 when forged, altered or malformed. */
 int bk_qr_verify(const char *payload, char *kind, char *ref, size_t refcap, int64_t *hall, int64_t *n);
-/* The QR code of payload as an SVG document (malloc'd, *len set), or NULL. */
-char *bk_qr_svg(const char *payload, size_t *len);
 /* 12 characters from an unambiguous alphabet, for booking codes. out[13]. */
 void bk_new_code(char out[13]);
 

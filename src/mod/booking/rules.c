@@ -1,7 +1,6 @@
 /* The arithmetic of booking: opening hours, one-hour slots, validity windows,
  * the position of a booked number in the line, and signed QR payloads. No
  * database here, so every rule has a unit test (tests/unit/test_booking.c). */
-#include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,33 +187,6 @@ int bk_qr_verify(const char *payload, char *kind, char *ref, size_t refcap, int6
     *hall = h;
     *expires = e;
     return 0;
-}
-
-char *bk_qr_svg(const char *payload, size_t *len)
-{
-    QRcode *q = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (!q)
-        return NULL;
-    int w = q->width, quiet = 4, size = w + 2 * quiet;
-    /* one path of unit squares; 40 bytes per dark module is generous */
-    size_t cap = 512 + (size_t)w * (size_t)w * 40;
-    char *svg = malloc(cap);
-    if (!svg) {
-        QRcode_free(q);
-        return NULL;
-    }
-    size_t n = (size_t)snprintf(svg, cap,
-                                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" shape-rendering=\"crispEdges\">"
-                                "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
-                                size, size, size, size);
-    for (int y = 0; y < w; y++)
-        for (int x = 0; x < w; x++)
-            if (q->data[y * w + x] & 1)
-                n += (size_t)snprintf(svg + n, cap - n, "M%d %dh1v1h-1z", x + quiet, y + quiet);
-    n += (size_t)snprintf(svg + n, cap - n, "\"/></svg>");
-    QRcode_free(q);
-    *len = n;
-    return svg;
 }
 
 void bk_new_code(char out[13])

@@ -86,6 +86,8 @@ static void get_meta(tb_req *r)
     json_object_set_new(meta, "default_region", json_string("230100"));
     json_object_set_new(meta, "sandbox_sms", json_boolean(notify_sms_is_sandbox()));
     json_object_set_new(meta, "sandbox_email", json_boolean(notify_email_is_sandbox()));
+    json_object_set_new(meta, "face_verification", json_boolean(identity_face_enabled()));
+    json_object_set_new(meta, "sandbox_face", json_boolean(identity_face_sandbox()));
     tb_reply_json(r, 200, meta);
 }
 

@@ -345,6 +345,7 @@ void identity_register(void)
     identity_elevate_register();
     identity_account_register();
     identity_email_register();
+    identity_face_register();
     identity_space_register();
     tb_http_set_auth_hook(session_auth_hook);
 }

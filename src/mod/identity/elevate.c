@@ -46,13 +46,12 @@ static void post_elevate_code(tb_req *r)
         reply_code_sent(r, phone);
 }
 
-static json_t *window_json(tb_req *r, int64_t until)
+json_t *elevation_json(int64_t until)
 {
     char iso[32];
     bool open = until > tb_now();
     if (open)
         tb_time_iso(until, iso);
-    (void)r;
     return json_pack("{s:b, s:s?, s:I}", "elevated", open, "elevated_until", open ? iso : NULL, "seconds_left",
                      (json_int_t)(open ? until - tb_now() : 0));
 }
@@ -75,7 +74,7 @@ static void post_elevate(tb_req *r)
     if (store_session_set_elevated(r->db, r->session_digest, until) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     audit_record(r, "citizen.elevate", "", "ok", "");
-    tb_reply_json(r, 200, window_json(r, until));
+    tb_reply_json(r, 200, elevation_json(until));
 }
 
 static void get_elevation(tb_req *r)
@@ -83,7 +82,7 @@ static void get_elevation(tb_req *r)
     int64_t until = 0, phone_until;
     if (store_session_windows(r, r->session_digest, &until, &phone_until) != 0)
         return tb_reply_err(r, TB_E_UNAUTHENTICATED, NULL);
-    tb_reply_json(r, 200, window_json(r, until));
+    tb_reply_json(r, 200, elevation_json(until));
 }
 
 static const tb_route routes[] = {

@@ -1,6 +1,6 @@
 /* The bound e-mail address (§1-1-3-7-3 更换邮箱). A change proves both mailboxes: a code to the old
  * address opens a 10-minute window in this session, then a code to the new address finishes it. The
- * first binding has no old address to prove, so it asks for the SMS second factor instead; so does
+ * first binding has no old address to prove, so it asks for the second factor (SMS or face) instead; so does
  * unbinding (the way out for someone who lost the old mailbox). The old address, the phone and
  * 我的消息 are told of every change, so a stolen session cannot move the account silently. */
 #include <ctype.h>

@@ -22,6 +22,11 @@ typedef struct {
 } identity_citizen;
 
 void identity_register(void);
+/* Start-up check of face_provider (off | sandbox | http; http needs face_secret). 0, or -1 with a message. */
+int identity_face_check(char *err, size_t errlen);
+/* Whether pages offer face verification, and whether it is the sandbox's stand-in for the app. */
+bool identity_face_enabled(void);
+bool identity_face_sandbox(void);
 /* `tongban retention purge` (docs/operations.md §15): accounts deregistered before `before` (epoch s) whose
  * kept identifiers are not yet destroyed — counted, or destroyed (ID number, phone, released indexes,
  * password hash; name kept) in one transaction with one audit row naming the approval. -1 on error. */

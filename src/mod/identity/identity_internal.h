@@ -97,6 +97,9 @@ void identity_account_register(void);
 void identity_space_register(void);
 void identity_elevate_register(void);
 void identity_email_register(void);
+void identity_face_register(void);
+/* elevate.c: the elevated-window answer {elevated, elevated_until, seconds_left} */
+json_t *elevation_json(int64_t until);
 /* "{sent, expires_in, resend_after}" — the answer of every code route */
 void reply_code_sent(tb_req *r, const char *phone);
 /* account.c: loads the signed-in citizen; false after replying 401 when the account is not active. */
@@ -114,6 +117,17 @@ int store_citizen_set_profile(tb_db *db, int64_t id, const char *profile_enc);
 const char *store_citizen_email(tb_req *r, int64_t id);
 int store_citizen_set_email(tb_db *db, int64_t id, const char *email_enc);
 int64_t store_session_email_verified(tb_req *r, const char *digest);
+/* face-verification challenges of the second factor (face.c) */
+typedef struct {
+    int64_t id, citizen_id, expires_at;
+    const char *session_digest, *status, *reason;
+} face_row;
+int64_t store_face_insert(tb_db *db, const char *token_digest, int64_t citizen_id, const char *session_digest,
+                          int64_t expires_at);
+int store_face_get(tb_req *r, const char *token_digest, face_row *out); /* 0, or -1 when missing */
+/* pending and unexpired -> status (passed | failed) with reason: 1, or 0 when it was not pending, -1 */
+int store_face_settle(tb_db *db, int64_t id, const char *status, const char *reason);
+int64_t store_face_recent(tb_db *db, int64_t citizen_id, int64_t since);
 int store_session_set_email_verified(tb_db *db, const char *digest, int64_t until);
 /* status deregistered, blind indexes moved to released_*, personal lists and sessions deleted */
 int store_citizen_deregister(tb_db *db, int64_t id);

@@ -22,6 +22,13 @@ static const char SQL_CIT_SET_PHONE[] = "UPDATE citizens SET phone_enc = ?, phon
                                         "WHERE id = ? AND status = 'active'";
 static const char SQL_SES_EMAIL[] = "SELECT email_verified_until FROM sessions WHERE token_digest = ?";
 static const char SQL_SES_SET_EMAIL[] = "UPDATE sessions SET email_verified_until = ? WHERE token_digest = ?";
+static const char SQL_FACE_INSERT[] = "INSERT INTO face_challenges(token_digest, citizen_id, session_digest, "
+                                      "created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
+static const char SQL_FACE_GET[] = "SELECT id, citizen_id, session_digest, status, COALESCE(reason, ''), expires_at "
+                                   "FROM face_challenges WHERE token_digest = ?";
+static const char SQL_FACE_SETTLE[] = "UPDATE face_challenges SET status = ?, reason = ?, result_at = ? "
+                                      "WHERE id = ? AND status = 'pending' AND expires_at > ?";
+static const char SQL_FACE_RECENT[] = "SELECT COUNT(*) FROM face_challenges WHERE citizen_id = ? AND created_at >= ?";
 static const char SQL_CIT_EMAIL[] = "SELECT email_enc FROM citizens WHERE id = ?";
 static const char SQL_CIT_SET_EMAIL[] = "UPDATE citizens SET email_enc = ?, updated_at = ? WHERE id = ? "
                                         "AND status = 'active'";
@@ -154,6 +161,37 @@ int64_t store_session_email_verified(tb_req *r, const char *digest)
 int store_session_set_email_verified(tb_db *db, const char *digest, int64_t until)
 {
     return tb_db_exec(db, SQL_SES_SET_EMAIL, "it", until, digest) == 1 ? 0 : -1;
+}
+
+/* ---- face-verification challenges ---- */
+int64_t store_face_insert(tb_db *db, const char *token_digest, int64_t citizen_id, const char *session_digest,
+                          int64_t expires_at)
+{
+    return tb_db_int(db, -1, SQL_FACE_INSERT, "titii", token_digest, citizen_id,
+                     session_digest, tb_now(), expires_at);
+}
+
+int store_face_get(tb_req *r, const char *token_digest, face_row *out)
+{
+    tb_stmt *st = tb_db_query(r->db, SQL_FACE_GET, "t", token_digest);
+    if (!st || tb_stmt_step(st) != TB_ROW)
+        return tb_stmt_done(st), -1;
+    *out = (face_row){tb_stmt_int(st, 0), tb_stmt_int(st, 1), tb_stmt_int(st, 5), dup(r, st, 2), dup(r, st, 3),
+                      dup(r, st, 4)};
+    tb_stmt_done(st);
+    return 0;
+}
+
+int store_face_settle(tb_db *db, int64_t id, const char *status, const char *reason)
+{
+    int64_t now = tb_now();
+    long n = tb_db_exec(db, SQL_FACE_SETTLE, "ttiii", status, reason, now, id, now);
+    return n < 0 ? -1 : n > 0;
+}
+
+int64_t store_face_recent(tb_db *db, int64_t citizen_id, int64_t since)
+{
+    return tb_db_int(db, -1, SQL_FACE_RECENT, "ii", citizen_id, since);
 }
 
 /* ---- e-mail ---- */
