@@ -111,3 +111,18 @@ int64_t tb_json_int(const json_t *obj, const char *key, int64_t dflt)
     json_t *v = json_object_get(obj, key);
     return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
+
+json_t *tb_json_split(const char *csv)
+{
+    json_t *a = json_array();
+    for (const char *p = csv; p && *p;) {
+        while (*p == ',')
+            p++;
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n)
+            json_array_append_new(a, json_stringn(p, n));
+        p += n;
+    }
+    return a;
+}

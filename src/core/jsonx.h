@@ -34,6 +34,8 @@ json_t *tb_json_parse_object(const char *body, size_t len, tb_error *e);
 int tb_json_unpack(json_t *obj, const tb_jfield *spec, tb_error *e);
 /* Strings from a JSON object, NULL when absent or not a string. */
 const char *tb_json_str(const json_t *obj, const char *key);
+/* "a,b,,c" as ["a","b","c"] (empty items skipped; NULL gives []). */
+json_t *tb_json_split(const char *csv);
 int64_t tb_json_int(const json_t *obj, const char *key, int64_t dflt);
 /* Code points of a UTF-8 string (jansson guarantees valid UTF-8). */
 size_t tb_json_cp_len(const char *s);

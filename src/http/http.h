@@ -84,6 +84,10 @@ const char *tb_req_header(tb_req *r, const char *name);
 const char *tb_req_query(tb_req *r, const char *key);
 /* Integer query parameter within [min,max]; -1 with a 400 reply on error. */
 int tb_req_query_int(tb_req *r, const char *key, int64_t dflt, int64_t min, int64_t max, int64_t *out);
+/* Whether the request carries X-Tongban-Timestamp (epoch seconds, within skew_seconds of now) and
+ * X-Tongban-Signature = hex HMAC-SM3 of "<timestamp>\n<body>" under key: how the systems that call the
+ * platform (business applications, the face-verification service) sign. Never replies. */
+bool tb_req_signed(tb_req *r, const char *key, int skew_seconds);
 /* Parses the body as a JSON object; NULL after replying 400 on failure.
  * The object lives until the request ends. */
 json_t *tb_req_json(tb_req *r);

@@ -1080,3 +1080,13 @@ def poll(fn, timeout=20, interval=0.2):
             return v
         time.sleep(interval)
     return fn()
+
+
+def assert_refuses_to_start(tmp_path, env, needle):
+    """`tongban serve` with these TONGBAN_* settings exits non-zero with a Chinese message naming `needle`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_")}
+    base.update({"TONGBAN_DATABASE": str(tmp_path / "x.db"), "TONGBAN_DATA_DIR": str(tmp_path / "data"),
+                 "TONGBAN_LISTEN": "127.0.0.1:1"}, **env)
+    p = subprocess.run([TB_BIN, "serve"], env=base, cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0, p.stderr[-500:]
+    assert needle in p.stderr and any("\u4e00" <= ch <= "\u9fff" for ch in p.stderr), p.stderr[-500:]

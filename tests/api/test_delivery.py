@@ -29,8 +29,8 @@ import requests
 
 from aiosmtpd.controller import Controller
 
-from conftest import (TB_BIN, TB_TEST_PG, Client, Server, free_port, new_phone, pg_scratch_database,
-                      staff_session)
+from conftest import (TB_BIN, TB_TEST_PG, Client, Server, assert_refuses_to_start, free_port, new_phone,
+                      pg_scratch_database, staff_session)
 
 assert "sm3" in hashlib.algorithms_available, "this Python's OpenSSL lacks SM3"
 
@@ -220,12 +220,7 @@ def first_request(mock, phone, timeout=30):
     ({"TONGBAN_SMTP_URL": "http://mail.example.cn"}, "smtp_url"),
 ])
 def test_misconfigured_delivery_refuses_to_start(tmp_path, env, needle):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_")}
-    base.update({"TONGBAN_DATABASE": str(tmp_path / "x.db"), "TONGBAN_DATA_DIR": str(tmp_path / "data"),
-                 "TONGBAN_LISTEN": "127.0.0.1:1"}, **env)
-    p = subprocess.run([TB_BIN, "serve"], env=base, cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
-    assert p.returncode != 0, p.stderr[-500:]
-    assert needle in p.stderr and any("\u4e00" <= ch <= "\u9fff" for ch in p.stderr), p.stderr[-500:]
+    assert_refuses_to_start(tmp_path, env, needle)
 
 
 # ---------------------------------------------------------------- one provider: delivery, retries, crash

@@ -4,14 +4,13 @@ account holder's own ID number, one use per challenge, expiry, owner-only pollin
 for the mobile app, and the configurations that turn it off or require the secret."""
 
 import json
-import os
-import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import TB_BIN, TB_TEST_PG, Client, Server, expect_error, make_citizen, pg_scratch_database
+from conftest import (TB_TEST_PG, Client, Server, assert_refuses_to_start, expect_error, make_citizen,
+                      pg_scratch_database)
 from test_delivery import sm3_sign
 
 SECRET = "face-service-secret-2026"
@@ -179,9 +178,4 @@ def test_off_hides_the_option(tmp_path_factory):
     ({"TONGBAN_FACE_CHALLENGE_SECONDS": "5"}, "face_challenge_seconds"),
 ])
 def test_misconfigured_face_refuses_to_start(tmp_path, env, needle):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_")}
-    base.update({"TONGBAN_DATABASE": str(tmp_path / "x.db"), "TONGBAN_DATA_DIR": str(tmp_path / "data"),
-                 "TONGBAN_LISTEN": "127.0.0.1:1"}, **env)
-    p = subprocess.run([TB_BIN, "serve"], env=base, cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
-    assert p.returncode != 0, p.stderr[-500:]
-    assert needle in p.stderr and any("\u4e00" <= ch <= "\u9fff" for ch in p.stderr), p.stderr[-500:]
+    assert_refuses_to_start(tmp_path, env, needle)

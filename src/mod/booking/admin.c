@@ -286,17 +286,6 @@ static void put_matter(tb_req *r) { edit_matter(r, false); }
 static void delete_matter(tb_req *r) { edit_matter(r, true); }
 
 /* ---- bookings in scope ---- */
-typedef struct {
-    bk_lookup *lk; /* halls and matter names, once for the page */
-    json_t *items;
-} booking_list;
-
-static void add_booking(tb_req *r, const bk_booking *b, void *arg)
-{
-    booking_list *l = arg;
-    json_array_append_new(l->items, bk_booking_json(r, l->lk, b, false));
-}
-
 static void get_admin_bookings(tb_req *r)
 {
     int64_t page, size, hall, total;
@@ -318,9 +307,9 @@ static void get_admin_bookings(tb_req *r)
             scope = "0";
     }
     json_t *items = json_array();
-    booking_list l = {bk_lookup_new(r), items};
+    bk_booking_list l = {bk_lookup_new(r), items, false};
     bk_store_bookings_admin(r, hall, day, status && *status ? status : NULL, scope, size, (page - 1) * size,
-                            add_booking, &l, &total);
+                            bk_booking_list_add, &l, &total);
     tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)total));
 }
 

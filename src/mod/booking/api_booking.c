@@ -376,25 +376,15 @@ static void post_reschedule(tb_req *r)
 }
 
 /* ---- reading ---- */
-typedef struct {
-    bk_lookup *lk; /* halls and matter names, once for the page */
-    json_t *items;
-} booking_list;
-
-static void add_booking(tb_req *r, const bk_booking *b, void *arg)
-{
-    booking_list *l = arg;
-    json_array_append_new(l->items, bk_booking_json(r, l->lk, b, true));
-}
-
 static void get_bookings(tb_req *r)
 {
     int64_t page, size, total;
-    if (!identity_elevated(r) || tb_req_page(r, &page, &size) != 0) /* SMS second factor, §1-1-3-7-4-10 */
+    if (!identity_elevated(r) || tb_req_page(r, &page, &size) != 0) /* second factor, §1-1-3-7-4-10 */
         return;
     json_t *items = json_array();
-    booking_list l = {bk_lookup_new(r), items};
-    if (bk_store_bookings_of_citizen(r, r->subject_id, size, (page - 1) * size, add_booking, &l, &total) != 0) {
+    bk_booking_list l = {bk_lookup_new(r), items, true};
+    int rc = bk_store_bookings_of_citizen(r, r->subject_id, size, (page - 1) * size, bk_booking_list_add, &l, &total);
+    if (rc != 0) {
         json_decref(items);
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     }
@@ -404,7 +394,7 @@ static void get_bookings(tb_req *r)
 static void get_booking(tb_req *r)
 {
     bk_booking b;
-    if (identity_elevated(r) && own_booking(r, &b, NULL) == 0) /* SMS second factor, §1-1-3-7-4-10 */
+    if (identity_elevated(r) && own_booking(r, &b, NULL) == 0) /* second factor, §1-1-3-7-4-10 */
         tb_reply_json(r, 200, bk_booking_json(r, NULL, &b, true));
 }
 

@@ -238,6 +238,13 @@ const bk_hall *bk_hall_param(tb_req *r, int idx);
 json_t *bk_hall_json(tb_req *r, const bk_hall *h, bool full);
 /* lk: the request's lookup, or NULL for a single row */
 json_t *bk_booking_json(tb_req *r, bk_lookup *lk, const bk_booking *b, bool owner);
+/* A page of bookings as JSON: pass bk_booking_list_add and the list to the bk_store_bookings_* readers. */
+typedef struct {
+    bk_lookup *lk; /* halls and matter names, once for the page */
+    json_t *items;
+    bool owner;    /* the booker's own view (bk_booking_json) */
+} bk_booking_list;
+void bk_booking_list_add(tb_req *r, const bk_booking *b, void *arg);
 /* ahead: the waiting numbers before t when the caller knows them (from the ordered line it loaded), or
  * BK_AHEAD_ASK to count them in the database; 0 for numbers not waiting. */
 #define BK_AHEAD_ASK (-1)

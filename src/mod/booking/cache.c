@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonx.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "mod/booking/booking_internal.h"
@@ -286,29 +287,12 @@ json_t *bk_hall_matters_json(const bk_hall *h)
     return a;
 }
 
-/* ",a,b," -> ["a","b"] */
-static json_t *matter_list(const char *s)
-{
-    json_t *a = json_array();
-    const char *p = s;
-    while (p && *p) {
-        while (*p == ',')
-            p++;
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n)
-            json_array_append_new(a, json_stringn(p, n));
-        p += n;
-    }
-    return a;
-}
-
 json_t *bk_hall_windows_json(const bk_hall *h)
 {
     json_t *a = json_array();
     for (int i = 0; i < h->nwindows; i++)
         json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)h->windows[i].id, "no",
                                            h->windows[i].no, "name", h->windows[i].name, "matters",
-                                           matter_list(h->windows[i].matters)));
+                                           tb_json_split(h->windows[i].matters)));
     return a;
 }

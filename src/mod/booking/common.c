@@ -106,6 +106,12 @@ json_t *bk_booking_json(tb_req *r, bk_lookup *lk, const bk_booking *b, bool owne
     return o;
 }
 
+void bk_booking_list_add(tb_req *r, const bk_booking *b, void *arg)
+{
+    bk_booking_list *l = arg;
+    json_array_append_new(l->items, bk_booking_json(r, l->lk, b, l->owner));
+}
+
 static json_t *window_json(bk_lookup *lk, const bk_ticket *t)
 {
     const bk_hall *h = t->window_id ? bk_lookup_hall(lk, t->hall_id) : NULL;

@@ -132,34 +132,12 @@ static void settle(tb_req *r, const char *token, bool pass, const char *id_numbe
     tb_reply_json(r, 200, json_pack("{s:s}", "status", s.status));
 }
 
-/* X-Tongban-Timestamp and X-Tongban-Signature: hex HMAC-SM3 of "<timestamp>\n<body>" under face_secret. */
-static bool signed_by_service(tb_req *r)
-{
-    const char *ts = tb_req_header(r, "x-tongban-timestamp"), *sig = tb_req_header(r, "x-tongban-signature");
-    if (!ts || !sig || strlen(sig) != 64 || !tb_cfg.face_secret[0])
-        return false;
-    long long t = strtoll(ts, NULL, 10);
-    if (t <= 0 || llabs(t - (long long)tb_now()) > SIGNATURE_SKEW)
-        return false;
-    size_t tl = strlen(ts);
-    char *msg = tb_arena_alloc(r->arena, tl + 1 + r->body_len + 1);
-    memcpy(msg, ts, tl);
-    msg[tl] = '\n';
-    if (r->body_len)
-        memcpy(msg + tl + 1, r->body, r->body_len);
-    unsigned char mac[32];
-    char hex[65];
-    tb_hmac_sm3(tb_cfg.face_secret, strlen(tb_cfg.face_secret), msg, tl + 1 + r->body_len, mac);
-    tb_hex(mac, 32, hex);
-    return tb_ct_equal(hex, sig, 64);
-}
-
 /* POST /api/v1/face/callback (the face-verification service). */
 static void post_callback(tb_req *r)
 {
     if (strcmp(tb_cfg.face_provider, "http")) /* the sandbox and off take no callbacks */
         return tb_reply_err(r, TB_E_FACE_NOT_AVAILABLE, NULL);
-    if (!signed_by_service(r)) {
+    if (!tb_req_signed(r, tb_cfg.face_secret, SIGNATURE_SKEW)) {
         audit_record(r, "face.callback", "", "refused", "signature");
         return tb_reply_err(r, TB_E_FACE_SIGNATURE_INVALID, NULL);
     }

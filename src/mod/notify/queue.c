@@ -120,28 +120,11 @@ static char *render(tb_req *r, const char *tpl, const json_t *vars, const char *
  * "<timestamp>\n<body>" under the application's secret. */
 static json_t *authenticate_app(tb_req *r)
 {
-    const char *code = tb_req_header(r, "x-tongban-app"), *ts = tb_req_header(r, "x-tongban-timestamp"),
-               *sig = tb_req_header(r, "x-tongban-signature");
+    const char *code = tb_req_header(r, "x-tongban-app");
     char *key = NULL;
     json_t *app = code && tb_is_token(code, 40) ? notify_store_app(r->db, code, &key) : NULL;
-    bool ok = app && key && ts && sig && strlen(sig) == 64 && strcmp(tb_json_str(app, "status"), "active") == 0;
-    if (ok) {
-        long long t = strtoll(ts, NULL, 10);
-        ok = t > 0 && llabs(t - (long long)tb_now()) <= SIGNATURE_SKEW;
-    }
-    if (ok) {
-        unsigned char mac[32];
-        char hex[65];
-        size_t tl = strlen(ts);
-        char *msg = tb_arena_alloc(r->arena, tl + 1 + r->body_len + 1);
-        memcpy(msg, ts, tl);
-        msg[tl] = '\n';
-        if (r->body_len)
-            memcpy(msg + tl + 1, r->body, r->body_len);
-        tb_hmac_sm3(key, strlen(key), msg, tl + 1 + r->body_len, mac);
-        tb_hex(mac, 32, hex);
-        ok = tb_ct_equal(hex, sig, 64);
-    }
+    bool ok = app && key && strcmp(tb_json_str(app, "status"), "active") == 0 &&
+              tb_req_signed(r, key, SIGNATURE_SKEW);
     if (key)
         tb_wipe(key, strlen(key)), free(key);
     if (!ok) {

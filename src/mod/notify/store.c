@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonx.h"
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "mod/notify/notify_internal.h"
@@ -397,17 +398,7 @@ static json_t *app_row(tb_stmt *st, char **key)
     tb_time_iso(tb_stmt_int(st, 7), at);
     if (key)
         *key = tb_field_decrypt(tb_stmt_text(st, 2));
-    json_t *templates = json_array();
-    const char *p = tb_stmt_text(st, 3);
-    while (p && *p) {
-        while (*p == ',')
-            p++;
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n)
-            json_array_append_new(templates, json_stringn(p, n));
-        p += n;
-    }
+    json_t *templates = tb_json_split(tb_stmt_text(st, 3));
     return json_pack("{s:s, s:s, s:o, s:s?, s:I, s:s, s:s}", "code", tb_stmt_text(st, 0), "name", tb_stmt_text(st, 1),
                      "templates", templates, "callback_url", *tb_stmt_text(st, 4) ? tb_stmt_text(st, 4) : NULL,
                      "per_minute", (json_int_t)tb_stmt_int(st, 5), "status", tb_stmt_text(st, 6), "created_at", at);
