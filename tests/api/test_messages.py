@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Client, expect_error, make_citizen, new_phone, sms_outbox
+from conftest import Client, expect_error, make_citizen, new_id_number, new_phone, sms_outbox
 from test_work import staff_client
 
 
@@ -273,3 +273,48 @@ def test_inbox_and_preferences(server):
     assert r.status_code == 200 and r.json()["unread"] == r.json()["total"]
     expect_error(c.post("/api/v1/me/messages/999999999/read"), 404, "NOT_FOUND")
     expect_error(Client(server.base).get("/api/v1/me/messages"), 401, "UNAUTHENTICATED")
+
+
+def test_in_app_messages_from_an_application(server, admin):
+    """An application's inapp template goes to the account named by ID number, unified social credit code or
+    staff:<login>, into 我的消息 / the work portal's 消息, in the accepting transaction (status delivered)."""
+    code = new_code("doc.ready")
+    r = admin.post("/api/v1/admin/msg/templates", json={
+        "code": code, "channel": "inapp", "name": "证件领取提醒", "subject": "{{doc}}已可领取",
+        "body": "{{name}}您好，您申请的{{doc}}已制证完成，请到{{hall}}领取。"})
+    assert r.status_code == 201, r.text
+    plain = new_code("notice")
+    assert admin.post("/api/v1/admin/msg/templates", json={"code": plain, "channel": "inapp", "name": "业务提醒",
+                                                            "body": "请及时查看办件进度。"}).status_code == 201
+    r = admin.post("/api/v1/admin/msg/apps", json={"code": new_code("crj"), "name": "出入境业务系统",
+                                                    "templates": [code, plain]})
+    app, secret = r.json()["code"], r.json()["secret"]
+    person, company = make_citizen(server.base), make_citizen(server.base, "legal")
+    vars_ = {"name": "张三", "doc": "普通护照", "hall": "道里区出入境大厅"}
+    key = uuid.uuid4().hex
+    doc = {"template": code, "to": person.id_number, "vars": vars_, "idempotency_key": key}
+    r = app_post(server.base, app, secret, "/api/v1/msg/send", doc)
+    assert r.status_code == 202 and r.json()["status"] == "delivered", r.text
+    assert app_post(server.base, app, secret, "/api/v1/msg/send", doc).json()["duplicate"] is True
+    items = [m for m in person.get("/api/v1/me/messages").json()["items"] if m["kind"] == "app"]
+    assert [(m["title"], m["body"]) for m in items] == [
+        ("普通护照已可领取", "张三您好，您申请的普通护照已制证完成，请到道里区出入境大厅领取。")]
+    row = app_get(server.base, app, secret, f"/api/v1/msg/messages/{r.json()['id']}").json()
+    assert row["channel"] == "inapp" and row["provider"] == "inbox" and person.id_number not in row["to"]
+    # a legal person by its credit code; without a subject the title is the template's name
+    r = app_post(server.base, app, secret, "/api/v1/msg/send", {"template": plain, "to": company.uscc})
+    assert r.status_code == 202, r.text
+    assert [m["title"] for m in company.get("/api/v1/me/messages").json()["items"] if m["kind"] == "app"] == ["业务提醒"]
+    # staff by login, in a batch
+    officer = staff_client(server, "accept_officer")
+    login = officer.get("/api/v1/staff/me").json()["staff"]["login"]
+    r = app_post(server.base, app, secret, "/api/v1/msg/send-batch", {"messages": [
+        {"template": plain, "to": f"staff:{login}"}, {"template": plain, "to": "staff:no-such-login"},
+        {"template": plain, "to": person.phone}, {"template": plain, "to": new_id_number()},
+        {"template": plain, "to": person.id_number, "send_at": str(int(time.time()) + 600)}]})
+    assert r.status_code == 202, r.text
+    out = r.json()["items"]
+    assert out[0]["status"] == "delivered"
+    assert [(o["error"]["code"], o["error"]["field"]) for o in out[1:]] == [("INVALID_FIELD", "to")] * 3 + [
+        ("INVALID_FIELD", "send_at")]
+    assert any(m["kind"] == "app" and m["title"] == "业务提醒" for m in officer.get("/api/v1/staff/messages").json()["items"])

@@ -190,6 +190,22 @@ static int find_account(tb_req *r, const char *account, citizen_row *c)
     return -1;
 }
 
+int identity_account_lookup(tb_req *r, const char *name, const char **realm, int64_t *id)
+{
+    if (!strncmp(name, "staff:", 6)) {
+        staff_row s;
+        if (store_staff_by_login(r, name + 6, &s) != 0 || strcmp(s.status, "active"))
+            return -1;
+        *realm = "staff", *id = s.id;
+        return 0;
+    }
+    citizen_row c;
+    if (tb_valid_phone(name) || find_account(r, name, &c) != 0 || strcmp(c.status, "active"))
+        return -1; /* a phone number is not an account's name for other systems */
+    *realm = "citizen", *id = c.id;
+    return 0;
+}
+
 /* The deregistered account an identifier named (its blind index was released). */
 static int find_released(tb_req *r, const char *account, citizen_row *c)
 {

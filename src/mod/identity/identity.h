@@ -32,6 +32,10 @@ bool identity_face_sandbox(void);
  * password hash; name kept) in one transaction with one audit row naming the approval. -1 on error. */
 int64_t identity_retention_due(tb_db *db, int64_t before);
 int64_t identity_retention_purge(tb_db *db, int64_t before, const char *before_text, const char *approval);
+/* The active account an outside system names for an in-app message: a citizen by ID number (natural
+ * person) or unified social credit code (legal person), or "staff:<login>". 0 with *realm ("citizen" |
+ * "staff") and *id set; -1 when there is no such active account. */
+int identity_account_lookup(tb_req *r, const char *name, const char **realm, int64_t *id);
 /* Loads citizen `id` into *out; -1 when missing or on error. */
 int identity_citizen_get(tb_req *r, int64_t id, identity_citizen *out);
 /* For public routes that also serve signed-in citizens (booking): resolves the citizen session when

@@ -23,8 +23,10 @@ typedef struct {
     const char *idem_key;      /* NULL: none; unique per app */
     const char *template_code; /* NULL for the platform's own texts */
     int template_version;
-    const char *channel;       /* "sms" | "email" */
-    const char *recipient;     /* phone number or e-mail address (plain; stored encrypted) */
+    const char *channel;       /* "sms" | "email" | "inapp" */
+    const char *recipient;     /* phone number, e-mail address or account name (plain; stored encrypted) */
+    const char *inbox_realm;   /* inapp: "citizen" | "staff" and the account's id (identity_account_lookup) */
+    int64_t inbox_subject;
     const char *recipient_bidx; /* NULL, or tb_blind_index(recipient) when the caller has made it already */
     const char *subject, *body, *purpose;
     int64_t send_at;           /* 0: now */

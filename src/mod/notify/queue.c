@@ -12,6 +12,7 @@
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "mod/audit/audit.h"
+#include "mod/identity/identity.h"
 #include "mod/notify/notify_internal.h"
 #include "rules/validators.h"
 
@@ -42,7 +43,8 @@ static int enqueue_tx(tb_db *db, void *arg)
         snprintf(bidx, sizeof bidx, "%s", m->recipient_bidx);
     else
         tb_blind_index(m->recipient, bidx);
-    c->id = notify_store_msg_insert(db, m, enc, bidx, now, local ? "sandbox" : NULL);
+    const char *provider = !local ? NULL : strcmp(m->channel, "inapp") ? "sandbox" : "inbox";
+    c->id = notify_store_msg_insert(db, m, enc, bidx, now, provider);
     if (c->id == -2 && c->existing)
         *c->existing = notify_store_msg_by_idem(db, m->app, m->idem_key);
     int rc = c->id > 0 && local ? notify_deliver_local(db, m, enc, bidx) : 0;
@@ -193,7 +195,12 @@ static int64_t send_one(tb_req *r, const json_t *app, tpl_cache *tc, json_t *in,
     const char *ch = tb_json_str(tpl, "channel");
     if (channel && strcmp(channel, ch))
         return tb_fail_msg(e, TB_E_INVALID_FIELD, "channel", "渠道与模板的渠道不一致");
-    if (!strcmp(ch, "sms") ? !tb_valid_phone(to) : !strcmp(ch, "email") ? !tb_valid_email(to) : true)
+    const char *realm = NULL;
+    int64_t sub = 0;
+    if (!strcmp(ch, "inapp") && identity_account_lookup(r, to, &realm, &sub) != 0)
+        return tb_fail_msg(e, TB_E_INVALID_FIELD, "to",
+                           "站内消息的接收人须为已注册账号的身份证号、统一社会信用代码或「staff:登录名」");
+    if (!strcmp(ch, "sms") ? !tb_valid_phone(to) : !strcmp(ch, "email") ? !tb_valid_email(to) : !realm)
         return tb_fail(e, !strcmp(ch, "sms") ? TB_E_INVALID_PHONE : TB_E_INVALID_FIELD, "to");
     int64_t send_at = 0;
     if (send_at_s) {
@@ -202,6 +209,8 @@ static int64_t send_one(tb_req *r, const json_t *app, tpl_cache *tc, json_t *in,
         if (*end || v <= 0 || v > tb_now() + 30LL * 86400)
             return tb_fail_msg(e, TB_E_INVALID_FIELD, "send_at", "定时发送时间须为 30 天内的时间戳（秒）");
         send_at = v;
+        if (realm) /* the inbox is written when the message is accepted */
+            return tb_fail_msg(e, TB_E_INVALID_FIELD, "send_at", "站内消息不支持定时发送");
     }
     const char *missing = NULL;
     char *body = render(r, tb_json_str(tpl, "body"), vars, &missing);
@@ -209,6 +218,8 @@ static int64_t send_one(tb_req *r, const json_t *app, tpl_cache *tc, json_t *in,
     if (!body || !subject)
         return tb_fail_msg(e, TB_E_TEMPLATE_VARIABLE_MISSING, tb_arena_printf(r->arena, "vars.%s", missing),
                            tb_arena_printf(r->arena, "缺少模板变量 %s", missing));
+    if (realm && !*subject) /* an in-app message needs a title: the template's name */
+        subject = tb_arena_strdup(r->arena, tb_json_str(tpl, "name"));
     char bidx[65];
     tb_blind_index(to, bidx);
     if (notify_store_recent_to(r->db, bidx, tb_json_str(app, "code"), tb_now() - 3600) >= RECIPIENT_PER_HOUR)
@@ -216,7 +227,7 @@ static int64_t send_one(tb_req *r, const json_t *app, tpl_cache *tc, json_t *in,
     notify_message m = {.app = tb_json_str(app, "code"), .idem_key = key, .template_code = tpl_code,
                         .template_version = (int)tb_json_int(tpl, "version", 0), .channel = ch, .recipient = to,
                         .recipient_bidx = bidx, .subject = subject, .body = body, .purpose = tpl_code,
-                        .send_at = send_at};
+                        .send_at = send_at, .inbox_realm = realm, .inbox_subject = sub};
     int64_t existing = 0;
     bool delivered = false;
     int64_t id = notify_enqueue(r->db, &m, &existing, &delivered);
