@@ -14,6 +14,7 @@ import pytest
 
 from conftest import (TZ8, Client, expect_error, latest_code, make_citizen, poll, signed_in_staff, sms_outbox,
                       staff_fixture)
+from test_account import elevate
 
 DAOLI = "哈尔滨市公安局道里分局"
 NANGANG = "哈尔滨市公安局南岗分局"
@@ -176,6 +177,18 @@ def test_reply_to_consultation_notifies_the_citizen(server, citizen, depts, offi
     assert any(m["kind"] == "consultation" and m["link"] == f"/my/consultations/{f['id']}" for m in msgs), msgs
     assert poll(lambda: [m for m in sms_outbox(server.base, citizen.phone) if "已有答复" in m["text"]])
     assert [a[0] for a in audit_rows(server, f["id"])] == ["consultation.submit", "consultation.reply"]
+
+
+def test_suggestion_and_its_reply_need_the_second_factor(server, citizen_factory, depts, officer):
+    c, other = citizen_factory(), citizen_factory()
+    s = submit(c, "suggestion", depts)
+    assert officer.post(f"/api/v1/work/feedback/{s['id']}/reply", json={"reply": "感谢建议，已采纳。"}).status_code == 200
+    assert c.get("/api/v1/me/suggestions").json()["items"][0]["status"] == "replied"  # the list stays open
+    expect_error(c.get(f"/api/v1/me/suggestions/{s['id']}"), 403, "ELEVATION_REQUIRED")
+    expect_error(other.get(f"/api/v1/me/suggestions/{s['id']}"), 404, "FEEDBACK_NOT_FOUND")  # not yours: not there
+    elevate(c)
+    r = c.get(f"/api/v1/me/suggestions/{s['id']}")
+    assert r.status_code == 200 and r.json()["reply"] == "感谢建议，已采纳。"
 
 
 def test_complaints_are_not_replied_directly(citizen, depts, officer):

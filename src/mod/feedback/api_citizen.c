@@ -111,9 +111,15 @@ static void get_complaints(tb_req *r) { list(r, "complaint"); }
 static void get_suggestions(tb_req *r) { list(r, "suggestion"); }
 static void get_consultation(tb_req *r) { detail(r, "consultation"); }
 static void get_complaint(tb_req *r) { detail(r, "complaint"); }
-static void get_suggestion(tb_req *r) { detail(r, "suggestion"); }
+/* A suggestion and its reply only inside the second-factor window (§1-1-3-7-4-5); the list is open. */
+static void get_suggestion(tb_req *r)
+{
+    const fb_item *f = own(r, "suggestion");
+    if (f && identity_elevated(r))
+        tb_reply_json(r, 200, fb_citizen_json(r, f, true));
+}
 
-/* The conclusion of one's own complaint: only inside the SMS second-factor window. */
+/* The conclusion of one's own complaint: only inside the second-factor window. */
 static void get_conclusion(tb_req *r)
 {
     const fb_item *f = own(r, "complaint");
