@@ -152,6 +152,8 @@ test('account journey: change phone → change password → two addresses, defau
       await tid('ad-detail').fill(detail)
       await tid('ad-save').click()
       await tid('address-form').waitFor({ state: 'detached' })
+      // the list reloads after the form closes: wait for the new row before counting
+      await page.locator('[data-testid="address-row"]', { hasText: detail.slice(-8) }).waitFor()
     }
     await add('张伟', '哈尔滨市道里区中央大街88号')
     await add('李娜', '哈尔滨市南岗区西大直街92号')
