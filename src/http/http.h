@@ -93,6 +93,8 @@ bool tb_req_signed(tb_req *r, const char *key, int skew_seconds);
 json_t *tb_req_json(tb_req *r);
 /* Unpacks a JSON body against a spec; NULL after replying on failure. */
 json_t *tb_req_json_spec(tb_req *r, const void *spec /* const tb_jfield * */);
+/* Epoch seconds as ISO 8601 (+08:00) in the request arena; NULL for 0 (a time not set). */
+const char *tb_req_iso(tb_req *r, int64_t t);
 /* Keeps j alive until the request ends (steals the reference). */
 void tb_req_own_json(tb_req *r, json_t *j);
 /* Releases what the request owns; called by the server after replying. */
@@ -103,6 +105,8 @@ int tb_req_page(tb_req *r, int64_t *page, int64_t *page_size);
 /* ---- reply (exactly one per request) ---- */
 void tb_reply_json(tb_req *r, int status, json_t *body /* stolen */);
 void tb_reply_err(tb_req *r, tb_errcode code, const char *field);
+/* The same with a message of the caller's (NULL: the registry's). Returns -1, for `return tb_reply_fail(…)`. */
+int tb_reply_fail(tb_req *r, tb_errcode code, const char *field, const char *message);
 void tb_reply_error(tb_req *r, tb_error *e); /* clears e */
 void tb_reply_raw(tb_req *r, int status, const char *type, const char *body, size_t len);
 /* Extra response header; name and value must outlive the request (arena). */

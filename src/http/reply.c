@@ -6,6 +6,7 @@
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/strx.h"
+#include "core/timeutil.h"
 #include "http/http.h"
 
 void tb_reply_raw(tb_req *r, int status, const char *type, const char *body, size_t len)
@@ -48,6 +49,22 @@ void tb_reply_err(tb_req *r, tb_errcode code, const char *field)
 {
     tb_error e = {code, field, NULL, NULL};
     tb_reply_error(r, &e);
+}
+
+int tb_reply_fail(tb_req *r, tb_errcode code, const char *field, const char *message)
+{
+    tb_error e = {code, field, message, NULL};
+    tb_reply_error(r, &e);
+    return -1;
+}
+
+const char *tb_req_iso(tb_req *r, int64_t t)
+{
+    if (!t)
+        return NULL;
+    char *s = tb_arena_alloc(r->arena, 32);
+    tb_time_iso(t, s);
+    return s;
 }
 
 void tb_reply_header(tb_req *r, const char *name, const char *value)

@@ -15,17 +15,6 @@
 #include "mod/kb/kb.h"
 #include "mod/org/org.h"
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    if (message)
-        tb_fail_msg(&e, code, field, message);
-    else
-        tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 static const char *obj(tb_req *r, int64_t id) { return tb_arena_printf(r->arena, "agent_session:%lld", (long long)id); }
 
 static int64_t param_id(tb_req *r, int idx)
@@ -47,14 +36,14 @@ static int agent_session(tb_req *r, ag_session *s, bool write)
 {
     int64_t id = param_id(r, 0);
     if (id < 0 || ag_store_session(r, id, s) != 0)
-        return refuse(r, TB_E_AGENT_SESSION_NOT_FOUND, NULL, NULL);
+        return tb_reply_fail(r, TB_E_AGENT_SESSION_NOT_FOUND, NULL, NULL);
     if (s->agent_id == r->subject_id && !strcmp(s->status, "active"))
         return 0;
     if (!write && (s->agent_id == r->subject_id || org_has_permission(r, "agent.supervise")))
         return 0;
     if (write && s->agent_id == r->subject_id)
-        return refuse(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
-    return refuse(r, TB_E_AGENT_SESSION_NOT_FOUND, NULL, NULL);
+        return tb_reply_fail(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
+    return tb_reply_fail(r, TB_E_AGENT_SESSION_NOT_FOUND, NULL, NULL);
 }
 
 static void get_me(tb_req *r)
@@ -72,7 +61,7 @@ static void put_status(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (strcmp(status, "online") && strcmp(status, "busy") && strcmp(status, "away"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "status", "状态只能是 online（在线）、busy（忙碌）或 away（离开）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "status", "状态只能是 online（在线）、busy（忙碌）或 away（离开）");
     ag_profile p;
     if (ag_store_profile(r, r->subject_id, &p) != 0 || ag_store_profile_status(r->db, r->subject_id, status) < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
@@ -161,10 +150,10 @@ static void post_message(tb_req *r)
     if (phrase) {
         text = ag_store_phrase_text(r, r->subject_id, phrase);
         if (!text)
-            return (void)refuse(r, TB_E_AGENT_PHRASE_NOT_FOUND, "phrase_id", NULL);
+            return (void)tb_reply_fail(r, TB_E_AGENT_PHRASE_NOT_FOUND, "phrase_id", NULL);
     }
     if (!text || !*text)
-        return (void)refuse(r, TB_E_FIELD_REQUIRED, "text", NULL);
+        return (void)tb_reply_fail(r, TB_E_FIELD_REQUIRED, "text", NULL);
     const char *word = ag_sensitive(r, text);
     if (word)
         return (void)ag_refuse_sensitive(r, "text", word);
@@ -242,19 +231,19 @@ static void post_transfer(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (!to == !(skill && *skill))
-        return (void)refuse(r, TB_E_INVALID_FIELD, to ? "skill" : "staff_id", "请指定转接的客服（staff_id）或技能组（skill）之一");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, to ? "skill" : "staff_id", "请指定转接的客服（staff_id）或技能组（skill）之一");
     if (to == r->subject_id)
-        return (void)refuse(r, TB_E_INVALID_FIELD, "staff_id", "不能转接给自己");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "staff_id", "不能转接给自己");
     if (to && !ag_store_staff_exists(r, to))
-        return (void)refuse(r, TB_E_AGENT_NOT_FOUND, "staff_id", NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_NOT_FOUND, "staff_id", NULL);
     transfer_ctx c = {r, &s, to, skill ? skill : "", reason ? reason : "", NULL, -1};
     int rc = tb_db_tx(r->db, transfer_tx, &c);
     if (rc < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
     if (c.outcome == 1)
-        return (void)refuse(r, TB_E_AGENT_NOT_AVAILABLE, "staff_id", NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_NOT_AVAILABLE, "staff_id", NULL);
     if (c.outcome != 0)
-        return (void)refuse(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
     ag_dispatch(r);
     ag_session now;
     if (ag_store_session(r, s.id, &now) != 0)
@@ -271,7 +260,7 @@ static void post_close(tb_req *r)
     if (rc < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
     if (rc > 0)
-        return (void)refuse(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
     ag_store_session(r, s.id, &s);
     tb_reply_json(r, 200, ag_session_json(r, &s, true));
 }
@@ -341,7 +330,7 @@ static void put_phrase(tb_req *r)
     if (rc < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
     if (rc > 0)
-        return (void)refuse(r, TB_E_AGENT_PHRASE_NOT_FOUND, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_PHRASE_NOT_FOUND, NULL, NULL);
     audit_record(r, "agent.phrase.update", tb_arena_printf(r->arena, "agent_phrase:%lld", (long long)id), "ok", "");
     tb_reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "category", category ? category : "",
                                     "text", text, "sort", (json_int_t)sort));
@@ -354,7 +343,7 @@ static void delete_phrase(tb_req *r)
     if (rc < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
     if (rc > 0)
-        return (void)refuse(r, TB_E_AGENT_PHRASE_NOT_FOUND, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_PHRASE_NOT_FOUND, NULL, NULL);
     audit_record(r, "agent.phrase.delete", tb_arena_printf(r->arena, "agent_phrase:%lld", (long long)id), "ok", "");
     tb_reply_json(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1));
 }
@@ -395,21 +384,21 @@ static void get_records(tb_req *r)
     if (r->replied)
         return;
     if (status && *status && strcmp(status, "waiting") && strcmp(status, "active") && strcmp(status, "closed"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "status", "状态只能是 waiting、active 或 closed");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "status", "状态只能是 waiting、active 或 closed");
     int32_t d;
     int64_t since = 0, until = INT64_MAX / 2;
     if (from && *from) {
         if (calendar_parse_date(from, &d) != 0)
-            return (void)refuse(r, TB_E_INVALID_FIELD, "from", "日期格式应为 YYYY-MM-DD");
+            return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "from", "日期格式应为 YYYY-MM-DD");
         since = calendar_day_start(d);
     }
     if (to && *to) {
         if (calendar_parse_date(to, &d) != 0)
-            return (void)refuse(r, TB_E_INVALID_FIELD, "to", "日期格式应为 YYYY-MM-DD");
+            return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "to", "日期格式应为 YYYY-MM-DD");
         until = calendar_day_start(d) + 86400;
     }
     if (q && tb_json_cp_len(q) > 50)
-        return (void)refuse(r, TB_E_INVALID_FIELD, "q", "关键词最多 50 个字");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "q", "关键词最多 50 个字");
     int64_t total = 0;
     json_t *items = ag_store_records(r, agent, status ? status : "", since, until, q ? q : "", size,
                                      (page - 1) * size, &total);
@@ -425,7 +414,7 @@ static void put_agent(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (id < 0 || !ag_store_staff_exists(r, id))
-        return (void)refuse(r, TB_E_AGENT_NOT_FOUND, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_NOT_FOUND, NULL, NULL);
     ag_profile p;
     if (ag_store_profile(r, id, &p) != 0 || ag_store_profile_config(r->db, id, max, skill ? skill : p.skill) < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);

@@ -41,21 +41,10 @@ static const char *caller_owner(tb_req *r, bool create)
     return tb_arena_printf(r->arena, "v:%s", digest);
 }
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    if (message)
-        tb_fail_msg(&e, code, field, message);
-    else
-        tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 int ag_refuse_sensitive(tb_req *r, const char *field, const char *word)
 {
-    return refuse(r, TB_E_AGENT_SENSITIVE_WORD, field,
-                  tb_arena_printf(r->arena, "消息含有敏感词「%s」，请修改后再发送", word));
+    return tb_reply_fail(r, TB_E_AGENT_SENSITIVE_WORD, field,
+                         tb_arena_printf(r->arena, "消息含有敏感词「%s」，请修改后再发送", word));
 }
 
 /* The caller's session {id}: resolves the optional citizen session first; 404 for anyone else's. */
@@ -68,7 +57,7 @@ static int own_session(tb_req *r, ag_session *s)
     char *end;
     long long id = strtoll(r->params[0], &end, 10);
     if (!owner || *end || id <= 0 || ag_store_session(r, id, s) != 0 || strcmp(s->owner, owner))
-        return refuse(r, TB_E_AGENT_SESSION_NOT_FOUND, NULL, NULL);
+        return tb_reply_fail(r, TB_E_AGENT_SESSION_NOT_FOUND, NULL, NULL);
     return 0;
 }
 
@@ -109,7 +98,7 @@ static void post_session(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (source && strcmp(source, "assistant") && strcmp(source, "portal") && strcmp(source, "search"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "source", "来源只能是 assistant、portal 或 search");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "source", "来源只能是 assistant、portal 或 search");
     const char *word = ag_sensitive(r, question);
     if (word)
         return (void)ag_refuse_sensitive(r, "question", word);
@@ -122,7 +111,7 @@ static void post_session(tb_req *r)
     const char *bucket = tb_arena_printf(r->arena, "agent.session:%s", r->ip);
     int hits = guard_count(r->db, bucket, 3600);
     if (hits >= limit)
-        return (void)refuse(r, TB_E_RATE_LIMITED, NULL, "转人工次数过多，请稍后再试或拨打 12345 政务服务便民热线");
+        return (void)tb_reply_fail(r, TB_E_RATE_LIMITED, NULL, "转人工次数过多，请稍后再试或拨打 12345 政务服务便民热线");
     guard_hit(r->db, bucket, 3600);
     create_ctx c = {.r = r};
     c.s.owner = owner;
@@ -186,7 +175,7 @@ static void post_message(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (!strcmp(s.status, "closed"))
-        return (void)refuse(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
     const char *word = ag_sensitive(r, text);
     if (word)
         return (void)ag_refuse_sensitive(r, "text", word);
@@ -205,7 +194,7 @@ static void post_close(tb_req *r)
     if (own_session(r, &s) != 0)
         return;
     if (!strcmp(s.status, "closed"))
-        return (void)refuse(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_SESSION_CLOSED, NULL, NULL);
     if (ag_close(r, s.id, "citizen") < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
     reply_session(r, 200, s.id);
@@ -244,25 +233,25 @@ static void post_rating(tb_req *r)
         return;
     bool bad = !strcmp(result, "unsatisfied");
     if (!bad && strcmp(result, "satisfied"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "result", "评价只能是 satisfied（满意）或 unsatisfied（不满意）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "result", "评价只能是 satisfied（满意）或 unsatisfied（不满意）");
     if (bad && (!reason || !*reason))
-        return (void)refuse(r, TB_E_EVALUATION_REASON_REQUIRED, "reason", "不满意时请选择原因");
+        return (void)tb_reply_fail(r, TB_E_EVALUATION_REASON_REQUIRED, "reason", "不满意时请选择原因");
     if (reason && *reason) {
         bool known = false;
         for (size_t i = 0; i < sizeof rating_tags / sizeof rating_tags[0]; i++)
             known |= !strcmp(rating_tags[i], reason);
         if (!known)
-            return (void)refuse(r, TB_E_INVALID_FIELD, "reason", "原因只能是：问题未解决、答复不清楚、态度不好、响应太慢、其他");
+            return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "reason", "原因只能是：问题未解决、答复不清楚、态度不好、响应太慢、其他");
     }
     if (comment && ag_sensitive(r, comment))
         return (void)ag_refuse_sensitive(r, "comment", ag_sensitive(r, comment));
     if (strcmp(s.status, "closed") || *s.rating)
-        return (void)refuse(r, TB_E_AGENT_RATING_NOT_ALLOWED, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_RATING_NOT_ALLOWED, NULL, NULL);
     rate_ctx c = {r, &s, result, reason ? reason : "", comment ? comment : "", -1};
     if (tb_db_tx(r->db, rate_tx, &c) < 0)
         return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
     if (c.outcome != 0)
-        return (void)refuse(r, TB_E_AGENT_RATING_NOT_ALLOWED, NULL, NULL);
+        return (void)tb_reply_fail(r, TB_E_AGENT_RATING_NOT_ALLOWED, NULL, NULL);
     reply_session(r, 200, s.id);
 }
 

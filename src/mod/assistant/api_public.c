@@ -294,15 +294,15 @@ static void post_chat(tb_req *r)
         text = *t ? t : NULL;
     }
     if (!text && !option)
-        return (void)as_refuse(r, TB_E_FIELD_REQUIRED, "text", "请输入您的问题");
+        return (void)tb_reply_fail(r, TB_E_FIELD_REQUIRED, "text", "请输入您的问题");
     /* every question is stored: a flood from one address is refused */
     if (guard_hit(r->db, tb_arena_printf(r->arena, "assistant:%s", r->ip), 60) > AS_CHAT_PER_MINUTE)
         return tb_reply_err(r, TB_E_RATE_LIMITED, NULL);
     if (text && has_control(text))
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "text", "问题中不能含有控制字符");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "text", "问题中不能含有控制字符");
     const char *chain[4];
     if (region && *region && as_region_chain(r, region, chain) == 0)
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "region", "区划代码不存在");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "region", "区划代码不存在");
     chat_ctx c = {.r = r, .now = tb_now()};
     if (!(c.s = as_session_open(r, token, true)))
         return;
@@ -401,7 +401,7 @@ static void get_suggest(tb_req *r)
     json_t *items = json_array();
     if (q && tb_json_cp_len(q) > 50) {
         json_decref(items);
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "q", "输入内容过长");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "q", "输入内容过长");
     }
     if (q && *q && !has_control(q) && !tb_sensitive_hit(q, NULL, 0)) {
         char *norm = as_normalise(r, q);
@@ -454,7 +454,7 @@ static void get_home(tb_req *r)
     const char *chain[4];
     int nchain = 0;
     if (region && *region && (nchain = as_region_chain(r, region, chain)) == 0)
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "region", "区划代码不存在");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "region", "区划代码不存在");
     json_t *hot = kb_hot(r, HOT_DAYS, 8);
     if (!json_is_array(hot)) {
         json_decref(hot);
@@ -524,7 +524,7 @@ static void post_rating(tb_req *r)
     else if (!strcmp(rating, "不满意"))
         rating = "unsatisfied";
     if (strcmp(rating, "satisfied") && strcmp(rating, "unsatisfied"))
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "rating", "评价只能是满意（satisfied）或不满意（unsatisfied）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "rating", "评价只能是满意（satisfied）或不满意（unsatisfied）");
     /* reason tags: from the fixed list, joined with commas */
     char *joined = tb_arena_strdup(r->arena, "");
     size_t i;
@@ -535,19 +535,19 @@ static void post_rating(tb_req *r)
         for (int k = 0; json_is_string(v) && as_reason_tags[k]; k++)
             known = known || !strcmp(as_reason_tags[k], json_string_value(v));
         if (!known)
-            return (void)as_refuse(r, TB_E_INVALID_FIELD, "reasons", "不满意原因须从给出的标签中选择");
+            return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "reasons", "不满意原因须从给出的标签中选择");
         if (!strstr(joined, json_string_value(v)))
             joined = tb_arena_printf(r->arena, "%s%s%s", joined, *joined ? "," : "", json_string_value(v));
     }
     if (text && has_control(text))
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "text", "不能含有控制字符");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "text", "不能含有控制字符");
     if (text && !*text)
         text = NULL;
     bool bad = !strcmp(rating, "unsatisfied");
     if (bad && !*joined && !text)
         return tb_reply_err(r, TB_E_ASSISTANT_REASON_REQUIRED, "reasons");
     if (!bad && (*joined || text))
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "reasons", "满意时无需填写原因");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "reasons", "满意时无需填写原因");
     char *end;
     int64_t id = strtoll(r->params[0], &end, 10);
     as_session *s = as_session_open(r, token, false);
@@ -599,7 +599,7 @@ static void get_history(tb_req *r)
     int64_t session_id = 0;
     if (!citizen) {
         if (!token || !*token)
-            return (void)as_refuse(r, TB_E_FIELD_REQUIRED, "session", "请提供会话标识");
+            return (void)tb_reply_fail(r, TB_E_FIELD_REQUIRED, "session", "请提供会话标识");
         as_session *s = as_session_open(r, token, false);
         if (!s)
             return;

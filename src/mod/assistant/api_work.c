@@ -64,7 +64,7 @@ static const as_dialogue *load(tb_req *r)
 static const char *definition_text(tb_req *r, json_t *def)
 {
     if (!json_is_object(def))
-        return as_refuse(r, TB_E_WRONG_TYPE, "definition", "模板定义必须是对象"), NULL;
+        return tb_reply_fail(r, TB_E_WRONG_TYPE, "definition", "模板定义必须是对象"), NULL;
     char *s = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
     if (!s)
         return tb_reply_err(r, TB_E_INTERNAL, NULL), NULL;
@@ -72,7 +72,7 @@ static const char *definition_text(tb_req *r, json_t *def)
     size_t n = strlen(s);
     free(s);
     if (n > AS_DEF_MAX_BYTES)
-        return as_refuse(r, TB_E_INVALID_FIELD, "definition", "模板过大（至多 64 KB）"), NULL;
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "definition", "模板过大（至多 64 KB）"), NULL;
     return out;
 }
 
@@ -111,7 +111,7 @@ static int create_tx(tb_db *db, void *arg)
 static bool name_ok(tb_req *r, const char *name)
 {
     if (tb_json_cp_len(name) > NAME_MAX_CP)
-        return as_refuse(r, TB_E_INVALID_FIELD, "name", "名称至多 30 个字"), false;
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "name", "名称至多 30 个字"), false;
     return true;
 }
 
@@ -124,7 +124,7 @@ static void post_create(tb_req *r)
     if (!tb_req_json_spec(r, spec) || !name_ok(r, name))
         return;
     if (!tb_is_token(code, 32))
-        return (void)as_refuse(r, TB_E_INVALID_FIELD, "code", "编码只能由字母、数字、下划线或短横线组成");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "code", "编码只能由字母、数字、下划线或短横线组成");
     write_ctx c = {.r = r, .code = code, .name = name};
     if (!(c.definition = definition_text(r, def)))
         return;
@@ -177,7 +177,7 @@ static void put_one(tb_req *r)
     if (!tb_req_json_spec(r, spec) || !name_ok(r, name))
         return;
     if (!*name)
-        return (void)as_refuse(r, TB_E_FIELD_REQUIRED, "name", "请填写名称");
+        return (void)tb_reply_fail(r, TB_E_FIELD_REQUIRED, "name", "请填写名称");
     write_ctx c = {.r = r, .id = d->id, .code = d->code, .name = name, .action = "update"};
     if (!(c.definition = definition_text(r, def)))
         return;
@@ -218,7 +218,7 @@ static void post_publish(tb_req *r)
         const char *msg = tb_arena_printf(r->arena, "多轮问答模板校验未通过：%s%s%s%s（共 %zu 项）", node ? "节点 " : "",
                                           node ? node : "", node ? "：" : "", tb_json_str(p, "message"), n);
         json_decref(problems);
-        return (void)as_refuse(r, TB_E_DIALOGUE_INVALID, "definition", msg);
+        return (void)tb_reply_fail(r, TB_E_DIALOGUE_INVALID, "definition", msg);
     }
     json_decref(problems);
     write_ctx c = {.r = r, .id = d->id, .code = d->code, .name = d->name, .action = "publish"};
@@ -236,7 +236,7 @@ static void post_withdraw(tb_req *r)
     if (tb_db_tx(r->db, update_tx, &c) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     if (c.changed == 0)
-        return (void)as_refuse(r, TB_E_CONFLICT, "id", "该模板未发布");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "该模板未发布");
     reply_fresh(r, d->id);
 }
 

@@ -91,7 +91,6 @@ char *as_normalise(tb_req *r, const char *text);
 
 /* ---- common.c ---- */
 const char *as_iso(tb_req *r, int64_t t);
-int as_refuse(tb_req *r, tb_errcode code, const char *field, const char *message);
 /* The session named by the body's token, created when new, checked against the caller (a
  * citizen's session answers only that citizen; an anonymous one is claimed by the first citizen
  * who signs in). NULL after replying. */

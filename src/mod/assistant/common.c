@@ -28,14 +28,6 @@ const char *as_iso(tb_req *r, int64_t t)
     return s;
 }
 
-int as_refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    tb_fail_msg(&e, code, field, message);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 const char *as_actor(tb_req *r)
 {
     return tb_arena_printf(r->arena, "%s:%lld", r->subject_realm ? r->subject_realm : "anonymous",
@@ -45,7 +37,7 @@ const char *as_actor(tb_req *r)
 as_session *as_session_open(tb_req *r, const char *token, bool create)
 {
     if (!token || strlen(token) < 16 || !tb_is_token(token, 64))
-        return as_refuse(r, TB_E_INVALID_FIELD, "session", "会话标识须为 16 至 64 位字母、数字、下划线或短横线"),
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "session", "会话标识须为 16 至 64 位字母、数字、下划线或短横线"),
                NULL;
     char hash[65];
     tb_sm3_hex(token, strlen(token), hash);

@@ -13,14 +13,6 @@
 #include "mod/booking/booking_internal.h"
 #include "mod/org/org.h"
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    message ? tb_fail_msg(&e, code, field, message) : tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 typedef struct {
     json_t *items;
 } hall_list;
@@ -73,13 +65,13 @@ static int read_hall_body(tb_req *r, hall_edit *ed)
     ed->h.booking_days = days;
     const char *why;
     if (hours && bk_hours_from_json(hours, &ed->h.hours, &why) != 0)
-        return refuse(r, TB_E_INVALID_FIELD, "hours", why);
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "hours", why);
     if (!bk_validity_mode_ok(ed->h.validity))
-        return refuse(r, TB_E_INVALID_FIELD, "validity", "号码有效期只能是 halfday（半天）或 slot（所约时段）");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "validity", "号码有效期只能是 halfday（半天）或 slot（所约时段）");
     if (strcmp(ed->h.status, "open") && strcmp(ed->h.status, "closed"))
-        return refuse(r, TB_E_INVALID_FIELD, "status", "状态只能是 open 或 closed");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "status", "状态只能是 open 或 closed");
     if (!org_can_see_department(r, ed->h.department_id))
-        return refuse(r, TB_E_DEPARTMENT_NOT_FOUND, "department_id", NULL);
+        return tb_reply_fail(r, TB_E_DEPARTMENT_NOT_FOUND, "department_id", NULL);
     json_t *hj = bk_hours_json(&ed->h.hours);
     char *text = json_dumps(hj, JSON_COMPACT);
     ed->hours_json = tb_arena_strdup(r->arena, text);
@@ -156,7 +148,7 @@ static int matters_text(tb_req *r, const bk_hall *h, json_t *list, const char **
         bool served;
         const char *code = json_string_value(v);
         if (!code || (bk_hall_quota(h, code, &served), !served))
-            return refuse(r, TB_E_INVALID_FIELD, "matters", "窗口只能办理本大厅已配置的事项");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "matters", "窗口只能办理本大厅已配置的事项");
         s = tb_arena_printf(r->arena, "%s,%s", s, code);
     }
     *out = *s ? tb_arena_printf(r->arena, "%s,", s) : "";
@@ -203,7 +195,7 @@ static void edit_window(tb_req *r, const char *action)
     }
     int rc = hall_write(r, window_tx, &ed);
     if (rc == 2)
-        return (void)refuse(r, TB_E_CONFLICT, "no", "窗口编号在本大厅已存在");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "no", "窗口编号在本大厅已存在");
     if (rc == 1)
         return tb_reply_err(r, TB_E_WINDOW_NOT_FOUND, "wid");
     if (rc != 0)
@@ -270,7 +262,7 @@ static void edit_matter(tb_req *r, bool delete)
     }
     int rc = hall_write(r, matter_tx, &ed);
     if (rc == 2)
-        return (void)refuse(r, TB_E_CONFLICT, "code", "该事项仍有有效预约，不能从大厅移除");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "code", "该事项仍有有效预约，不能从大厅移除");
     if (rc == 1)
         return tb_reply_err(r, TB_E_NOT_FOUND, "code");
     if (rc != 0)
@@ -354,7 +346,7 @@ static void post_lift(tb_req *r)
     json_decref(entry);
     int rc = tb_db_tx(r->db, lift_tx, &c);
     if (rc == 1)
-        return (void)refuse(r, TB_E_CONFLICT, "id", "该记录已解除");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "该记录已解除");
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     tb_reply_json(r, 200, bk_store_blacklist_entry(r, c.id));

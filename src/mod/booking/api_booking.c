@@ -27,17 +27,6 @@ typedef struct {
     tb_errcode outcome; /* set when the transaction refuses */
 } book_ctx;
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    if (message)
-        tb_fail_msg(&e, code, field, message);
-    else
-        tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 static char *encrypt_arena(tb_req *r, const char *plain)
 {
     char *enc = tb_field_encrypt(plain);
@@ -52,35 +41,35 @@ static int check_slot(book_ctx *c, int64_t hall_id, const char *day, const char 
     tb_req *r = c->r;
     bk_hall *h = tb_arena_alloc(r->arena, sizeof *h);
     if (bk_hall_get(r, hall_id, h) != 0 || strcmp(h->status, "open"))
-        return refuse(r, TB_E_HALL_NOT_FOUND, "hall_id", NULL);
+        return tb_reply_fail(r, TB_E_HALL_NOT_FOUND, "hall_id", NULL);
     c->h = h;
     bool served;
     c->quota = bk_hall_quota(h, c->matter, &served);
     c->matter_name = bk_store_matter_name(r, c->matter);
     if (c->quota < 0 || !c->matter_name)
-        return refuse(r, TB_E_BOOKING_NOT_BOOKABLE, "matter_code", NULL);
+        return tb_reply_fail(r, TB_E_BOOKING_NOT_BOOKABLE, "matter_code", NULL);
     const calendar *cal = calendar_current(r->db);
     int32_t days[32];
     int count = (int)(h->booking_days > 0 && h->booking_days <= 30 ? h->booking_days : 5);
     if (calendar_parse_date(day, &c->day) != 0)
-        return refuse(r, TB_E_INVALID_FIELD, "day", "日期格式应为 YYYY-MM-DD");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "day", "日期格式应为 YYYY-MM-DD");
     if (!cal || calendar_working_days_from(cal, bk_today() + 1, count, days) < 0)
-        return refuse(r, TB_E_DB_UNAVAILABLE, NULL, NULL);
+        return tb_reply_fail(r, TB_E_DB_UNAVAILABLE, NULL, NULL);
     bool in_range = false;
     for (int i = 0; i < count; i++)
         in_range |= days[i] == c->day;
     if (!in_range)
-        return refuse(r, TB_E_BOOKING_DAY_OUT_OF_RANGE, "day",
-                      tb_arena_printf(r->arena, "只能预约第二天起 %d 个工作日内的时段", count));
+        return tb_reply_fail(r, TB_E_BOOKING_DAY_OUT_OF_RANGE, "day",
+                             tb_arena_printf(r->arena, "只能预约第二天起 %d 个工作日内的时段", count));
     c->start = bk_parse_hhmm(start);
     const bk_dayhours *dh = bk_hours_of_day(&h->hours, cal, c->day);
     if (c->start < 0 || !bk_slot_valid(dh, c->start))
-        return refuse(r, TB_E_BOOKING_SLOT_INVALID, "start", NULL);
+        return tb_reply_fail(r, TB_E_BOOKING_SLOT_INVALID, "start", NULL);
     if (calendar_day_start(c->day) + c->start * 60 - (int64_t)tb_cfg.booking_cutoff_minutes * 60 <= tb_now())
-        return refuse(r, TB_E_BOOKING_CUTOFF_PASSED, "start", "该时段已停止预约");
+        return tb_reply_fail(r, TB_E_BOOKING_CUTOFF_PASSED, "start", "该时段已停止预约");
     c->booked = bk_store_slot_booked(r, h->id, c->matter, c->day, c->start);
     if (c->booked >= c->quota)
-        return refuse(r, TB_E_BOOKING_SLOT_FULL, "start", NULL); /* a full slot costs no write */
+        return tb_reply_fail(r, TB_E_BOOKING_SLOT_FULL, "start", NULL); /* a full slot costs no write */
     return 0;
 }
 
@@ -103,24 +92,24 @@ static int check_person(book_ctx *c, const person_in *p)
 {
     tb_req *r = c->r;
     if (p->id_number && !tb_valid_id_number(p->id_number))
-        return refuse(r, TB_E_INVALID_ID_NUMBER, "id_number", NULL);
+        return tb_reply_fail(r, TB_E_INVALID_ID_NUMBER, "id_number", NULL);
     if (p->name && !tb_valid_person_name(p->name))
-        return refuse(r, TB_E_INVALID_FIELD, "name", "姓名应为 2–30 个字符的中文或字母");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "name", "姓名应为 2–30 个字符的中文或字母");
     if (p->phone && !tb_valid_phone(p->phone))
-        return refuse(r, TB_E_INVALID_PHONE, "phone", NULL);
+        return tb_reply_fail(r, TB_E_INVALID_PHONE, "phone", NULL);
     if (!p->id_number != !p->name)
-        return refuse(r, TB_E_FIELD_REQUIRED, p->name ? "id_number" : "name", NULL);
+        return tb_reply_fail(r, TB_E_FIELD_REQUIRED, p->name ? "id_number" : "name", NULL);
     if (r->subject_id) {
         identity_citizen me;
         if (identity_citizen_get(r, r->subject_id, &me) != 0)
-            return refuse(r, TB_E_UNAUTHENTICATED, NULL, NULL);
+            return tb_reply_fail(r, TB_E_UNAUTHENTICATED, NULL, NULL);
         c->b.citizen_id = me.id;
         c->b.booker = tb_arena_printf(r->arena, "c:%lld", (long long)me.id);
         c->b.name = p->name ? p->name : me.name;
         c->b.channel = p->name ? "pc_family" : "pc";
         const char *id = p->id_number ? p->id_number : me.id_number;
         if (!id) /* a legal person's account names the person who comes */
-            return refuse(r, TB_E_FIELD_REQUIRED, "id_number", "法人账号预约须填写到场办理人的姓名和身份证号");
+            return tb_reply_fail(r, TB_E_FIELD_REQUIRED, "id_number", "法人账号预约须填写到场办理人的姓名和身份证号");
         c->phone = p->phone ? p->phone : me.phone;
         c->b.id_number_enc = encrypt_arena(r, id);
         char *bidx = tb_arena_alloc(r->arena, 65);
@@ -129,7 +118,7 @@ static int check_person(book_ctx *c, const person_in *p)
     } else {
         const char *missing = !p->name ? "name" : !p->id_number ? "id_number" : !p->phone ? "phone" : !p->sms_code ? "sms_code" : NULL;
         if (missing)
-            return refuse(r, TB_E_FIELD_REQUIRED, missing, "未登录预约须填写姓名、身份证号、手机号和短信验证码");
+            return tb_reply_fail(r, TB_E_FIELD_REQUIRED, missing, "未登录预约须填写姓名、身份证号、手机号和短信验证码");
         char bidx[65], *ib = tb_arena_alloc(r->arena, 65);
         tb_blind_index(p->phone, bidx);
         c->b.booker = tb_arena_printf(r->arena, "p:%.32s", bidx);
@@ -141,7 +130,7 @@ static int check_person(book_ctx *c, const person_in *p)
         c->b.id_number_bidx = ib;
     }
     c->b.phone_enc = encrypt_arena(r, c->phone);
-    return c->b.id_number_enc && c->b.phone_enc ? 0 : refuse(r, TB_E_INTERNAL, NULL, NULL);
+    return c->b.id_number_enc && c->b.phone_enc ? 0 : tb_reply_fail(r, TB_E_INTERNAL, NULL, NULL);
 }
 
 /* Rules that need the person: blacklist, one active booking per ID and matter, the booker's limit. */
@@ -152,14 +141,14 @@ static int check_rules(book_ctx *c)
     if (bk_store_blacklisted(r, c->b.id_number_bidx, &until)) {
         char d[11];
         calendar_format_date(calendar_day_of(until), d);
-        return refuse(r, TB_E_BOOKING_BLACKLISTED, "id_number",
-                      tb_arena_printf(r->arena, "因多次预约未到场，该身份证号暂停网上预约至 %s；如有疑问请联系大厅", d));
+        return tb_reply_fail(r, TB_E_BOOKING_BLACKLISTED, "id_number",
+                             tb_arena_printf(r->arena, "因多次预约未到场，该身份证号暂停网上预约至 %s；如有疑问请联系大厅", d));
     }
     if (bk_store_active_exists(r, c->b.id_number_bidx, c->matter))
-        return refuse(r, TB_E_BOOKING_DUPLICATE, "id_number", NULL);
+        return tb_reply_fail(r, TB_E_BOOKING_DUPLICATE, "id_number", NULL);
     if (bk_store_active_by_booker(r, c->b.booker) >= tb_cfg.booking_max_active)
-        return refuse(r, TB_E_BOOKING_LIMIT, NULL,
-                      tb_arena_printf(r->arena, "每个账号或手机号最多同时保留 %d 个有效预约", tb_cfg.booking_max_active));
+        return tb_reply_fail(r, TB_E_BOOKING_LIMIT, NULL,
+                             tb_arena_printf(r->arena, "每个账号或手机号最多同时保留 %d 个有效预约", tb_cfg.booking_max_active));
     return 0;
 }
 
@@ -260,18 +249,18 @@ static int own_booking(tb_req *r, bk_booking *b, const person_in *guest)
 {
     tb_error e = {0};
     if (bk_store_booking_by_code(r, r->params[0], b) != 0)
-        return refuse(r, TB_E_BOOKING_NOT_FOUND, "code", NULL);
+        return tb_reply_fail(r, TB_E_BOOKING_NOT_FOUND, "code", NULL);
     if (r->subject_id)
-        return b->citizen_id == r->subject_id ? 0 : refuse(r, TB_E_BOOKING_NOT_FOUND, "code", NULL);
+        return b->citizen_id == r->subject_id ? 0 : tb_reply_fail(r, TB_E_BOOKING_NOT_FOUND, "code", NULL);
     if (!guest || !guest->id_number || !guest->phone || !guest->sms_code)
-        return refuse(r, TB_E_UNAUTHENTICATED, NULL, "请登录，或填写预约时的身份证号、手机号和短信验证码");
+        return tb_reply_fail(r, TB_E_UNAUTHENTICATED, NULL, "请登录，或填写预约时的身份证号、手机号和短信验证码");
     char bidx[65];
     tb_blind_index(guest->id_number, bidx);
     char *phone = tb_field_decrypt(b->phone_enc);
     bool match = phone && !strcmp(phone, guest->phone) && !strcmp(bidx, b->id_number_bidx);
     free(phone);
     if (!match) /* same answer as a missing booking: no probing of codes */
-        return refuse(r, TB_E_BOOKING_NOT_FOUND, "code", NULL);
+        return tb_reply_fail(r, TB_E_BOOKING_NOT_FOUND, "code", NULL);
     if (identity_sms_code_check(r, guest->phone, "booking", guest->sms_code, &e) != 0)
         return tb_reply_error(r, &e), -1;
     return 0;
@@ -319,10 +308,10 @@ static void post_cancel(tb_req *r)
     if (guest_body(r, &g, NULL, NULL) != 0 || own_booking(r, &c.b, &g) != 0)
         return;
     if (strcmp(c.b.status, "booked"))
-        return (void)refuse(r, TB_E_CONFLICT, "code", "只有待到场的预约可以取消");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "code", "只有待到场的预约可以取消");
     if (!before_cutoff(&c.b))
-        return (void)refuse(r, TB_E_BOOKING_CUTOFF_PASSED, NULL,
-                            tb_arena_printf(r->arena, "预约时段开始前 %d 分钟内不能取消", tb_cfg.booking_cutoff_minutes));
+        return (void)tb_reply_fail(r, TB_E_BOOKING_CUTOFF_PASSED, NULL,
+                                   tb_arena_printf(r->arena, "预约时段开始前 %d 分钟内不能取消", tb_cfg.booking_cutoff_minutes));
     int rc = tb_db_tx(r->db, cancel_tx, &c);
     if (rc != 0)
         return tx_failed(r, &c, rc);
@@ -359,15 +348,15 @@ static void post_reschedule(tb_req *r)
     if (guest_body(r, &g, &day, &start) != 0 || own_booking(r, &c.b, &g) != 0)
         return;
     if (strcmp(c.b.status, "booked"))
-        return (void)refuse(r, TB_E_CONFLICT, "code", "只有待到场的预约可以改约");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "code", "只有待到场的预约可以改约");
     if (!before_cutoff(&c.b))
-        return (void)refuse(r, TB_E_BOOKING_CUTOFF_PASSED, NULL,
-                            tb_arena_printf(r->arena, "预约时段开始前 %d 分钟内不能改约", tb_cfg.booking_cutoff_minutes));
+        return (void)tb_reply_fail(r, TB_E_BOOKING_CUTOFF_PASSED, NULL,
+                                   tb_arena_printf(r->arena, "预约时段开始前 %d 分钟内不能改约", tb_cfg.booking_cutoff_minutes));
     c.matter = c.b.matter_code;
     if (check_slot(&c, c.b.hall_id, day, start) != 0)
         return;
     if (c.day == c.b.day && c.start == c.b.start_min)
-        return (void)refuse(r, TB_E_CONFLICT, "start", "新时段与原时段相同");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "start", "新时段与原时段相同");
     fill_slot(&c, &c.moved);
     int rc = tb_db_tx(r->db, reschedule_tx, &c);
     if (rc != 0)
@@ -431,7 +420,7 @@ static void get_booking_qr(tb_req *r)
     if (own_booking(r, &b, NULL) != 0)
         return;
     if (strcmp(b.status, "booked"))
-        return (void)refuse(r, TB_E_CONFLICT, "code", "该预约已不是待到场状态，二维码不再有效");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "code", "该预约已不是待到场状态，二维码不再有效");
     char payload[256];
     bk_qr_sign('B', b.code, b.hall_id, b.qr_version, payload, sizeof payload);
     reply_svg(r, payload);

@@ -65,15 +65,6 @@ static const char *masked(tb_req *r, const char *enc, void (*mask)(const char *,
     return tb_arena_strdup(r->arena, out);
 }
 
-static const char *iso(tb_req *r, int64_t t)
-{
-    if (!t)
-        return NULL;
-    char *s = tb_arena_alloc(r->arena, 32);
-    tb_time_iso(t, s);
-    return s;
-}
-
 json_t *bk_booking_json(tb_req *r, bk_lookup *lk, const bk_booking *b, bool owner)
 {
     if (!lk)
@@ -91,9 +82,10 @@ json_t *bk_booking_json(tb_req *r, bk_lookup *lk, const bk_booking *b, bool owne
                           "code", b->code, "status", b->status, "hall", "id", (json_int_t)b->hall_id, "name",
                           h ? h->name : "", "address", h ? h->address : "", "phone", h ? h->phone : "", "matter",
                           "code", b->matter_code, "name", matter ? matter : b->matter_code, "day", day, "start", start,
-                          "end", end, "valid_from", iso(r, b->valid_from), "valid_to", iso(r, b->valid_to), "name",
+                          "end", end, "valid_from", tb_req_iso(r, b->valid_from), "valid_to",
+                          tb_req_iso(r, b->valid_to), "name",
                           owner ? b->name : name, "id_number", masked(r, b->id_number_enc, tb_mask_id_number),
-                          "phone", masked(r, b->phone_enc, tb_mask_phone), "created_at", iso(r, b->created_at),
+                          "phone", masked(r, b->phone_enc, tb_mask_phone), "created_at", tb_req_iso(r, b->created_at),
                           "channel", b->channel);
     json_object_set_new(o, "ticket",
                         b->ticket_letter && *b->ticket_letter
@@ -130,7 +122,8 @@ json_t *bk_ticket_json(tb_req *r, bk_lookup *lk, const bk_ticket *t, int64_t ahe
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:s?, s:s?, s:s?}", "id", (json_int_t)t->id,
                           "ticket", number, "kind", t->kind, "hall_id", (json_int_t)t->hall_id, "matter", "code",
                           t->matter_code, "name", matter ? matter : t->matter_code, "status", t->status, "window",
-                          window_json(lk, t), "issued_at", iso(r, t->issued_at), "called_at", iso(r, t->called_at),
+                          window_json(lk, t), "issued_at", tb_req_iso(r, t->issued_at), "called_at",
+                          tb_req_iso(r, t->called_at),
                           "name", *t->name ? name : NULL);
     bool waiting = !strcmp(t->status, "waiting");
     if (waiting && ahead == BK_AHEAD_ASK)

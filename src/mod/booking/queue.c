@@ -91,14 +91,6 @@ static bool open_now(tb_req *r, const bk_hall *h)
     return false;
 }
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    message ? tb_fail_msg(&e, code, field, message) : tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 static void reply_ticket(tb_req *r, int status, int64_t id)
 {
     bk_ticket t;
@@ -134,26 +126,26 @@ static int booking_from_qr(tb_req *r, const bk_hall *h, const char *qr, bk_booki
     char kind, ref[64];
     int64_t hall, expires;
     if (bk_qr_verify(qr, &kind, ref, sizeof ref, &hall, &expires) != 0)
-        return refuse(r, TB_E_QR_INVALID, "qr", NULL);
+        return tb_reply_fail(r, TB_E_QR_INVALID, "qr", NULL);
     if (hall != h->id)
-        return refuse(r, TB_E_QR_INVALID, "qr", "该二维码不属于本大厅");
+        return tb_reply_fail(r, TB_E_QR_INVALID, "qr", "该二维码不属于本大厅");
     if (kind == 'T') {
         bk_ticket t;
         if (expires < tb_now() || bk_store_ticket(r, strtoll(ref, NULL, 10), &t) != 0 || t.hall_id != h->id)
-            return refuse(r, TB_E_QR_INVALID, "qr", "取号二维码已失效");
+            return tb_reply_fail(r, TB_E_QR_INVALID, "qr", "取号二维码已失效");
         reply_ticket(r, 200, t.id);
         return 1;
     }
     if (bk_store_booking_by_code(r, ref, b) != 0 || b->hall_id != h->id || !strcmp(b->status, "cancelled") ||
         !strcmp(b->status, "no_show"))
-        return refuse(r, TB_E_BOOKING_NOT_FOUND, "qr", "该预约不存在、已取消或已记为未到场");
+        return tb_reply_fail(r, TB_E_BOOKING_NOT_FOUND, "qr", "该预约不存在、已取消或已记为未到场");
     if (strcmp(b->status, "booked"))
-        return refuse(r, TB_E_CONFLICT, "qr", "该预约已签到");
+        return tb_reply_fail(r, TB_E_CONFLICT, "qr", "该预约已签到");
     if (expires != b->qr_version) /* signed before a reschedule */
-        return refuse(r, TB_E_QR_INVALID, "qr", "预约已改约，请使用新的预约二维码");
+        return tb_reply_fail(r, TB_E_QR_INVALID, "qr", "预约已改约，请使用新的预约二维码");
     if (b->day != bk_today())
-        return refuse(r, b->day > bk_today() ? TB_E_BOOKING_TOO_EARLY : TB_E_BOOKING_EXPIRED, "qr",
-                      b->day > bk_today() ? "预约日期不是今天" : NULL);
+        return tb_reply_fail(r, b->day > bk_today() ? TB_E_BOOKING_TOO_EARLY : TB_E_BOOKING_EXPIRED, "qr",
+                             b->day > bk_today() ? "预约日期不是今天" : NULL);
     return 0;
 }
 
@@ -172,25 +164,25 @@ static void post_checkin(tb_req *r)
         if (rc != 0)
             return;
     } else if (!id_number) {
-        return (void)refuse(r, TB_E_FIELD_REQUIRED, "id_number", "请刷身份证、输入身份证号或扫描预约二维码");
+        return (void)tb_reply_fail(r, TB_E_FIELD_REQUIRED, "id_number", "请刷身份证、输入身份证号或扫描预约二维码");
     } else {
         if (!tb_valid_id_number(id_number))
             return tb_reply_err(r, TB_E_INVALID_ID_NUMBER, "id_number");
         char bidx[65];
         tb_blind_index(id_number, bidx);
         if (bk_store_booking_for_checkin(r, h->id, bk_today(), bidx, &c.b) != 0)
-            return (void)refuse(r, TB_E_BOOKING_NOT_FOUND, "id_number", "未找到该身份证号今天在本大厅的预约");
+            return (void)tb_reply_fail(r, TB_E_BOOKING_NOT_FOUND, "id_number", "未找到该身份证号今天在本大厅的预约");
     }
     int64_t now = tb_now();
     char at[6];
     bk_format_hhmm((int)((c.b.valid_from - calendar_day_start(bk_today())) / 60), at);
     if (now < c.b.valid_from)
-        return (void)refuse(r, TB_E_BOOKING_TOO_EARLY, NULL, tb_arena_printf(r->arena, "预约号码 %s 起有效，请届时取号", at));
+        return (void)tb_reply_fail(r, TB_E_BOOKING_TOO_EARLY, NULL, tb_arena_printf(r->arena, "预约号码 %s 起有效，请届时取号", at));
     if (now > c.b.valid_to)
         return tb_reply_err(r, TB_E_BOOKING_EXPIRED, NULL);
     int rc = tb_db_tx(r->db, checkin_tx, &c);
     if (rc == 1)
-        return (void)refuse(r, TB_E_CONFLICT, NULL, "该预约已签到");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, NULL, "该预约已签到");
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     reply_ticket(r, 201, c.ticket);
@@ -217,9 +209,9 @@ static int check_matter_open(tb_req *r, const bk_hall *h, const char *matter)
     bool served;
     bk_hall_quota(h, matter, &served);
     if (!served || !bk_store_matter_name(r, matter))
-        return refuse(r, TB_E_BOOKING_NOT_BOOKABLE, "matter_code", "本大厅不办理该事项");
+        return tb_reply_fail(r, TB_E_BOOKING_NOT_BOOKABLE, "matter_code", "本大厅不办理该事项");
     if (!open_now(r, h))
-        return refuse(r, TB_E_HALL_CLOSED, NULL, NULL);
+        return tb_reply_fail(r, TB_E_HALL_CLOSED, NULL, NULL);
     return 0;
 }
 
@@ -278,7 +270,7 @@ static void post_online(tb_req *r)
     mine_probe p = {.matter = matter, .hall = h->id};
     bk_store_citizen_tickets(r, r->subject_id, bk_today(), probe_ticket, &p);
     if (p.waiting)
-        return (void)refuse(r, TB_E_CONFLICT, "matter_code", "您已在本大厅取过该事项的号，请勿重复取号");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "matter_code", "您已在本大厅取过该事项的号，请勿重复取号");
     identity_citizen me;
     if (identity_citizen_get(r, r->subject_id, &me) != 0)
         return tb_reply_err(r, TB_E_UNAUTHENTICATED, NULL);

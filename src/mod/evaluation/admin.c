@@ -23,14 +23,6 @@
 #include "mod/notify/notify.h"
 #include "mod/org/org.h"
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    message ? tb_fail_msg(&e, code, field, message) : tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 static const char *staff_name(tb_req *r)
 {
     org_staff s;
@@ -62,7 +54,7 @@ static int date_param(tb_req *r, const char *key, bool end, int64_t *out)
     if (!v)
         return 0;
     if (calendar_parse_date(v, &day) != 0)
-        return refuse(r, TB_E_INVALID_FIELD, key, "日期格式应为 YYYY-MM-DD");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, key, "日期格式应为 YYYY-MM-DD");
     *out = calendar_day_start(day) + (end ? 86399 : 0);
     return 0;
 }
@@ -83,17 +75,17 @@ static int read_filter(tb_req *r, ev_filter *f)
     f->serial = q(r, "serial");
     const char *region = q(r, "region");
     if (f->level && strcmp(f->level, "bad") && !ev_level_find(f->level))
-        return refuse(r, TB_E_INVALID_FIELD, "level", NULL);
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "level", NULL);
     if ((f->state && !one_of(f->state, states)))
-        return refuse(r, TB_E_INVALID_FIELD, "state", NULL);
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "state", NULL);
     if (f->review && !one_of(f->review, reviews))
-        return refuse(r, TB_E_INVALID_FIELD, "review", NULL);
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "review", NULL);
     if (f->verify && !one_of(f->verify, verifies))
-        return refuse(r, TB_E_INVALID_FIELD, "verify", NULL);
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "verify", NULL);
     if (region) { /* GB/T 2260: 230000 covers 23xxxx, 230100 covers 2301xx */
         size_t n = strlen(region);
         if (n != 6 || strspn(region, "0123456789") != 6)
-            return refuse(r, TB_E_INVALID_FIELD, "region", NULL);
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "region", NULL);
         f->region = !strcmp(region + 2, "0000") ? tb_arena_strndup(r->arena, region, 2)
                     : !strcmp(region + 4, "00") ? tb_arena_strndup(r->arena, region, 4)
                                                 : region;
@@ -161,13 +153,13 @@ static void post_review(tb_req *r)
     if (!tb_req_json_spec(r, spec) || !(c.e = ev_param(r, 0, true)))
         return;
     if (strcmp(c.decision, "approved") && strcmp(c.decision, "rejected"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "decision", "审核结论只能是 approved（公开）或 rejected（不公开）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "decision", "审核结论只能是 approved（公开）或 rejected（不公开）");
     if (!strcmp(c.decision, "rejected") && !*c.note)
-        return (void)refuse(r, TB_E_FIELD_REQUIRED, "note", "不予公开时请填写原因");
+        return (void)tb_reply_fail(r, TB_E_FIELD_REQUIRED, "note", "不予公开时请填写原因");
     c.by = staff_name(r);
     int rc = tb_db_tx(r->db, review_tx, &c);
     if (rc > 0)
-        return (void)refuse(r, TB_E_CONFLICT, "decision", "该评价没有待审核的文字内容");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "decision", "该评价没有待审核的文字内容");
     if (rc < 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     reply_fresh(r, c.e->id);
@@ -203,13 +195,13 @@ static void post_verify(tb_req *r)
     if (!tb_req_json_spec(r, spec) || !(c.e = ev_param(r, 0, true)))
         return;
     if (strcmp(c.decision, "verified") && strcmp(c.decision, "unfounded"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "result", "核实结论只能是 verified（属实）或 unfounded（不属实）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "result", "核实结论只能是 verified（属实）或 unfounded（不属实）");
     if (!ev_level_bad(c.e->level))
-        return (void)refuse(r, TB_E_CONFLICT, "result", "只有不满意、非常不满意的评价需要核实");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "result", "只有不满意、非常不满意的评价需要核实");
     c.by = staff_name(r);
     int rc = tb_db_tx(r->db, verify_tx, &c);
     if (rc > 0)
-        return (void)refuse(r, TB_E_CONFLICT, "result", "该评价已核实");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "result", "该评价已核实");
     if (rc < 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     reply_fresh(r, c.e->id);
@@ -239,7 +231,7 @@ static void get_rectifications(tb_req *r)
     const char *status = q(r, "status");
     static const char *const statuses[] = {"open", "extended", "done", "overdue", NULL};
     if (status && !one_of(status, statuses))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "status", NULL);
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "status", NULL);
     json_t *items = json_array();
     if (ev_store_rects(r, ev_scope(r), status, size, (page - 1) * size, add_rect, items, &total) != 0) {
         json_decref(items);
@@ -308,17 +300,17 @@ static void post_extend(tb_req *r)
         return;
     int32_t day;
     if (calendar_parse_date(due, &day) != 0)
-        return (void)refuse(r, TB_E_INVALID_FIELD, "due_date", "日期格式应为 YYYY-MM-DD");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "due_date", "日期格式应为 YYYY-MM-DD");
     c.due = calendar_day_start(day) + 86399;
     if (c.due <= c.x->due_at)
-        return (void)refuse(r, TB_E_INVALID_FIELD, "due_date", "新的整改期限应晚于原期限");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "due_date", "新的整改期限应晚于原期限");
     if (!strcmp(c.x->status, "done"))
-        return (void)refuse(r, TB_E_CONFLICT, "due_date", "整改已完成");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "due_date", "整改已完成");
     if (ev_store_get(r, c.x->evaluation_id, &c.e) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     int rc = tb_db_tx(r->db, extend_tx, &c);
     if (rc > 0)
-        return (void)refuse(r, TB_E_CONFLICT, "due_date", "整改已完成");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "due_date", "整改已完成");
     if (rc < 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     ev_rect fresh;
@@ -348,13 +340,13 @@ static void post_complete(tb_req *r)
     if (!tb_req_json_spec(r, spec) || !(c.x = rect_param(r)))
         return;
     if (!strcmp(c.x->status, "done"))
-        return (void)refuse(r, TB_E_CONFLICT, "fix", "整改已完成");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "fix", "整改已完成");
     if (ev_store_get(r, c.x->evaluation_id, &c.e) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     c.by = staff_name(r);
     int rc = tb_db_tx(r->db, complete_tx, &c);
     if (rc > 0)
-        return (void)refuse(r, TB_E_CONFLICT, "fix", "整改已完成");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "fix", "整改已完成");
     if (rc < 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     ev_rect fresh;
@@ -391,7 +383,7 @@ static void get_stats(tb_req *r)
     const char *by = q(r, "by");
     by = by ? by : "matter";
     if (strcmp(by, "matter") && strcmp(by, "department") && strcmp(by, "region"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "by", "统计维度只能是 matter、department 或 region");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "by", "统计维度只能是 matter、department 或 region");
     if (read_filter(r, &f) != 0)
         return;
     json_t *doc = json_pack("{s:s, s:[]}", "by", by, "items");
@@ -504,7 +496,7 @@ static void get_export(tb_req *r)
     const char *format = q(r, "format");
     format = format ? format : "json";
     if (strcmp(format, "json") && strcmp(format, "csv"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "format", "导出格式只能是 json 或 csv");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "format", "导出格式只能是 json 或 csv");
     if (read_filter(r, &f) != 0)
         return;
     f.state = "rated";

@@ -11,14 +11,6 @@
 #include "mod/catalog/catalog.h"
 #include "mod/evaluation/evaluation_internal.h"
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    message ? tb_fail_msg(&e, code, field, message) : tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 static void get_options(tb_req *r) { tb_reply_json(r, 200, ev_options_json()); }
 
 typedef struct {
@@ -118,7 +110,7 @@ static const char *tags_text(tb_req *r, json_t *tags)
         const ev_named *t = ev_tag_find(json_string_value(v));
         if (!t) {
             json_decref(out);
-            refuse(r, TB_E_INVALID_FIELD, "tags", "评价理由只能从给定的选项中选择");
+            tb_reply_fail(r, TB_E_INVALID_FIELD, "tags", "评价理由只能从给定的选项中选择");
             return NULL;
         }
         bool seen = false;
@@ -146,21 +138,21 @@ static void put_my_evaluation(tb_req *r)
     if (!(c.e = ev_param(r, 0, false)))
         return;
     if (!ev_level_find(c.level))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "level", "评价等级只能是非常满意、满意、基本满意、不满意、非常不满意");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "level", "评价等级只能是非常满意、满意、基本满意、不满意、非常不满意");
     if (!ev_channel_find(c.channel) || !strcmp(c.channel, "default"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "channel", "评价渠道无效");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "channel", "评价渠道无效");
     if (!(c.tags = tags_text(r, tags)))
         return;
     bool bad = ev_level_bad(c.level), has_tags = strcmp(c.tags, "[]") != 0;
     if (!bad && has_tags)
-        return (void)refuse(r, TB_E_INVALID_FIELD, "tags", "只有不满意、非常不满意的评价需要选择理由");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "tags", "只有不满意、非常不满意的评价需要选择理由");
     if (bad && !has_tags && blank(c.content))
-        return (void)refuse(r, TB_E_EVALUATION_REASON_REQUIRED, "tags", NULL);
+        return (void)tb_reply_fail(r, TB_E_EVALUATION_REASON_REQUIRED, "tags", NULL);
     if (c.e->verify && !strcmp(c.e->verify, "verified"))
-        return (void)refuse(r, TB_E_EVALUATION_LOCKED, "level", NULL);
+        return (void)tb_reply_fail(r, TB_E_EVALUATION_LOCKED, "level", NULL);
     int rc = tb_db_tx(r->db, rate_tx, &c);
     if (rc > 0)
-        return (void)refuse(r, TB_E_EVALUATION_LOCKED, "level", NULL);
+        return (void)tb_reply_fail(r, TB_E_EVALUATION_LOCKED, "level", NULL);
     if (rc < 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     ev_row fresh;
@@ -196,12 +188,12 @@ static void post_followup(tb_req *r)
     if (!(c.e = ev_param(r, 0, false)))
         return;
     if (!c.e->level)
-        return (void)refuse(r, TB_E_CONFLICT, "content", "请先评价，再追加评价");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "content", "请先评价，再追加评价");
     if (c.e->followup)
-        return (void)refuse(r, TB_E_CONFLICT, "content", "每次评价只能追评一次");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "content", "每次评价只能追评一次");
     int rc = tb_db_tx(r->db, followup_tx, &c);
     if (rc > 0)
-        return (void)refuse(r, TB_E_CONFLICT, "content", "每次评价只能追评一次");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "content", "每次评价只能追评一次");
     if (rc < 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     ev_row fresh;

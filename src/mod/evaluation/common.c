@@ -15,15 +15,6 @@
 #include "mod/notify/notify.h"
 #include "mod/org/org.h"
 
-const char *ev_iso(tb_req *r, int64_t t)
-{
-    if (!t)
-        return NULL;
-    char *s = tb_arena_alloc(r->arena, 32);
-    tb_time_iso(t, s);
-    return s;
-}
-
 static json_t *tags_json(const char *tags)
 {
     json_t *out = json_array(), *in = json_loads(tags ? tags : "[]", 0, NULL);
@@ -54,10 +45,10 @@ json_t *ev_rect_json(tb_req *r, const ev_rect *x, bool staff)
 {
     json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "id", (json_int_t)x->id,
                           "evaluation_id", (json_int_t)x->evaluation_id, "status", x->status, "status_name",
-                          rect_status_name(x->status), "opened_at", ev_iso(r, x->opened_at), "due_at",
-                          ev_iso(r, x->due_at), "original_due_at", ev_iso(r, x->original_due_at), "extended_at",
-                          ev_iso(r, x->extended_at), "extension_reason", x->extension_reason, "done_at",
-                          ev_iso(r, x->done_at), "feedback", x->feedback);
+                          rect_status_name(x->status), "opened_at", tb_req_iso(r, x->opened_at), "due_at",
+                          tb_req_iso(r, x->due_at), "original_due_at", tb_req_iso(r, x->original_due_at), "extended_at",
+                          tb_req_iso(r, x->extended_at), "extension_reason", x->extension_reason, "done_at",
+                          tb_req_iso(r, x->done_at), "feedback", x->feedback);
     if (staff) {
         json_object_set_new(o, "requirement", json_string(x->requirement ? x->requirement : ""));
         json_object_set_new(o, "fix", x->fix ? json_string(x->fix) : json_null());
@@ -81,8 +72,8 @@ json_t *ev_json(tb_req *r, const ev_row *e, char who)
         e->matter_code, "name", e->matter_name, "department", "id", (json_int_t)e->department_id, "name",
         e->department_name ? e->department_name : "", "region", e->region, "region_name",
         region_name ? region_name : e->region, "case_type", (json_int_t)e->case_type, "case_type_name",
-        e->case_type == 1 ? "即办件" : "承诺件", "created_at", ev_iso(r, e->created_at), "default_at",
-        ev_iso(r, e->created_at + (int64_t)tb_cfg.evaluation_default_days * 86400), "status",
+        e->case_type == 1 ? "即办件" : "承诺件", "created_at", tb_req_iso(r, e->created_at), "default_at",
+        tb_req_iso(r, e->created_at + (int64_t)tb_cfg.evaluation_default_days * 86400), "status",
         e->level ? "rated" : "pending");
     json_object_set_new(o, "level", l ? json_string(l->key) : json_null());
     json_object_set_new(o, "level_name", l ? json_string(l->name) : json_null());
@@ -92,10 +83,10 @@ json_t *ev_json(tb_req *r, const ev_row *e, char who)
     json_object_set_new(o, "tags", tags_json(e->tags));
     json_object_set_new(o, "content", json_string(e->content ? e->content : ""));
     json_object_set_new(o, "is_default", json_boolean(e->is_default));
-    json_object_set_new(o, "rated_at", e->rated_at ? json_string(ev_iso(r, e->rated_at)) : json_null());
+    json_object_set_new(o, "rated_at", e->rated_at ? json_string(tb_req_iso(r, e->rated_at)) : json_null());
     json_object_set_new(o, "changes", json_integer(e->changes));
     json_object_set_new(o, "followup", e->followup ? json_string(e->followup) : json_null());
-    json_object_set_new(o, "followup_at", e->followup_at ? json_string(ev_iso(r, e->followup_at)) : json_null());
+    json_object_set_new(o, "followup_at", e->followup_at ? json_string(tb_req_iso(r, e->followup_at)) : json_null());
     json_object_set_new(o, "review", json_string(e->review));
     json_object_set_new(o, "review_name", json_string(review_name(e->review)));
     json_object_set_new(o, "verify", e->verify ? json_string(e->verify) : json_null());
@@ -112,10 +103,11 @@ json_t *ev_json(tb_req *r, const ev_row *e, char who)
             tb_mask_name(c.name, masked);
         json_object_set_new(o, "rater", json_string(masked));
         json_object_set_new(o, "review_due_at",
-                            e->review_due_at ? json_string(ev_iso(r, e->review_due_at)) : json_null());
+                            e->review_due_at ? json_string(tb_req_iso(r, e->review_due_at)) : json_null());
         json_object_set_new(o, "reviewed_by", e->reviewed_by ? json_string(e->reviewed_by) : json_null());
         json_object_set_new(o, "review_note", e->review_note ? json_string(e->review_note) : json_null());
-        json_object_set_new(o, "verified_at", e->verified_at ? json_string(ev_iso(r, e->verified_at)) : json_null());
+        json_object_set_new(o, "verified_at",
+                            e->verified_at ? json_string(tb_req_iso(r, e->verified_at)) : json_null());
         json_object_set_new(o, "verified_by", e->verified_by ? json_string(e->verified_by) : json_null());
         json_object_set_new(o, "verify_note", e->verify_note ? json_string(e->verify_note) : json_null());
     }

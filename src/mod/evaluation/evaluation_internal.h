@@ -92,7 +92,6 @@ int ev_store_rects(tb_req *r, const char *depts, const char *status, int64_t lim
                    void (*fn)(tb_req *, const ev_rect *, void *), void *arg, int64_t *total);
 
 /* ---- common.c ---- */
-const char *ev_iso(tb_req *r, int64_t t);
 /* The evaluation as JSON. who: 'c' owner (no staff notes), 's' staff (rater masked). */
 json_t *ev_json(tb_req *r, const ev_row *e, char who);
 json_t *ev_rect_json(tb_req *r, const ev_rect *x, bool staff);

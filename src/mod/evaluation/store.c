@@ -268,7 +268,7 @@ json_t *ev_store_public_comments(tb_req *r, const char *matter, int64_t limit)
         const ev_level *l = ev_level_find(tb_stmt_text(st, 0));
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "level", l ? l->key : "", "level_name",
                                            l ? l->name : "", "content", tb_stmt_text(st, 1), "followup",
-                                           tb_stmt_text(st, 2), "rated_at", ev_iso(r, tb_stmt_int(st, 3))));
+                                           tb_stmt_text(st, 2), "rated_at", tb_req_iso(r, tb_stmt_int(st, 3))));
     }
     tb_stmt_done(st);
     return a;

@@ -45,7 +45,7 @@ static void submit(tb_req *r, const char *kind)
     if (!tb_req_json_spec(r, spec))
         return;
     if (strcmp(f->channel, "web") && strcmp(f->channel, "mobile"))
-        return (void)fb_refuse(r, TB_E_INVALID_FIELD, "channel", "网上提交的渠道只能是 web 或 mobile");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "channel", "网上提交的渠道只能是 web 或 mobile");
     if (fb_check_submission(r, f, dept, email) != 0)
         return;
     identity_citizen me;
@@ -126,14 +126,14 @@ static void get_conclusion(tb_req *r)
     if (!f || !identity_elevated(r))
         return;
     if (strcmp(f->status, "concluded"))
-        return (void)fb_refuse(r, TB_E_CONFLICT, "id", "投诉尚未办结");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "投诉尚未办结");
     if (audit_record(r, "complaint.conclusion.read", tb_arena_printf(r->arena, "feedback:%lld", (long long)f->id),
                      "ok", "") != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     tb_reply_json(r, 200,
                   json_pack("{s:I, s:{s:s, s:s}, s:s, s:s, s:s}", "id", (json_int_t)f->id, "finding", "code",
                             f->finding, "name", fb_finding_name(f->finding), "result", f->reply, "department",
-                            f->target_department_name, "concluded_at", fb_iso(r, f->concluded_at)));
+                            f->target_department_name, "concluded_at", tb_req_iso(r, f->concluded_at)));
 }
 
 static void get_departments(tb_req *r)

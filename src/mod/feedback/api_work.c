@@ -125,11 +125,11 @@ static void post_reply(tb_req *r)
     if (!tb_req_json_spec(r, spec) || !(c.f = fb_staff_item(r)))
         return;
     if (!strcmp(c.f->kind, "complaint"))
-        return (void)fb_refuse(r, TB_E_CONFLICT, "id", "投诉按登记、调查、审核、批示、办结流程处理，不能直接答复");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "投诉按登记、调查、审核、批示、办结流程处理，不能直接答复");
     c.name = fb_staff_name(r);
     int rc = tb_db_tx(r->db, reply_tx, &c);
     if (rc == 1)
-        return (void)fb_refuse(r, TB_E_CONFLICT, "id", "已答复，不能重复答复");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "已答复，不能重复答复");
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     reply_fresh(r, c.f->id, 200);
@@ -173,7 +173,7 @@ static void post_typed(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (strcmp(f->channel, "phone") && strcmp(f->channel, "visit"))
-        return (void)fb_refuse(r, TB_E_INVALID_FIELD, "channel", "工作人员录入的投诉渠道只能是 phone（来电）或 visit（来访）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "channel", "工作人员录入的投诉渠道只能是 phone（来电）或 visit（来访）");
     if (phone && *phone && !tb_valid_phone(phone))
         return tb_reply_err(r, TB_E_INVALID_PHONE, "contact_phone");
     if (fb_check_submission(r, f, dept, email) != 0)
@@ -270,11 +270,12 @@ static void complaint_step(tb_req *r, const char *step, const char *from, const 
     if (!tb_req_json_spec(r, spec))
         return;
     if (c.finding && !one_of(c.finding, FINDINGS))
-        return (void)fb_refuse(r, TB_E_INVALID_FIELD, "finding", "认定结论只能是 founded（成立）、partly（部分成立）或 unfounded（不成立）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "finding",
+                                   "认定结论只能是 founded（成立）、partly（部分成立）或 unfounded（不成立）");
     if (!(c.f = fb_staff_item(r)))
         return;
     if (strcmp(c.f->kind, "complaint"))
-        return (void)fb_refuse(r, TB_E_CONFLICT, "id", "咨询和建议直接答复，不走投诉处理流程");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "咨询和建议直接答复，不走投诉处理流程");
     if (!strcmp(step, "review") && !c.approved)
         c.to = "registered"; /* sent back for another investigation */
     if (!strcmp(step, "conclude")) {
@@ -289,7 +290,7 @@ static void complaint_step(tb_req *r, const char *step, const char *from, const 
     c.name = fb_staff_name(r);
     int rc = tb_db_tx(r->db, step_tx, &c);
     if (rc == 1)
-        return (void)fb_refuse(r, TB_E_CONFLICT, "id", step_order_message(step));
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", step_order_message(step));
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     reply_fresh(r, c.f->id, 200);
@@ -325,7 +326,7 @@ static int date_param(tb_req *r, const char *key, bool end, int64_t *out)
         return 0;
     int32_t day;
     if (calendar_parse_date(s, &day) != 0)
-        return fb_refuse(r, TB_E_INVALID_FIELD, key, "日期格式应为 YYYY-MM-DD");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, key, "日期格式应为 YYYY-MM-DD");
     *out = calendar_day_start(day) + (end ? 86399 : 0);
     return 0;
 }
@@ -336,7 +337,7 @@ static void get_stats(tb_req *r)
     if (date_param(r, "from", false, &from) != 0 || date_param(r, "to", true, &to) != 0)
         return;
     if (from > to)
-        return (void)fb_refuse(r, TB_E_INVALID_FIELD, "to", "结束日期不能早于开始日期");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "to", "结束日期不能早于开始日期");
     const char *scope = fb_scope_text(r);
     json_t *depts = fb_store_stats_departments(r, from, to, scope);
     json_t *officers = fb_store_stats_officers(r, from, to, scope);

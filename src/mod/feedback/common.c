@@ -12,26 +12,6 @@
 #include "mod/org/org.h"
 #include "rules/validators.h"
 
-int fb_refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    if (message)
-        tb_fail_msg(&e, code, field, message);
-    else
-        tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
-const char *fb_iso(tb_req *r, int64_t t)
-{
-    if (!t)
-        return NULL;
-    char *s = tb_arena_alloc(r->arena, 32);
-    tb_time_iso(t, s);
-    return s;
-}
-
 static const char *lookup(const char *const (*table)[2], size_t n, const char *key)
 {
     for (size_t i = 0; key && i < n; i++)
@@ -152,21 +132,21 @@ int fb_check_submission(tb_req *r, fb_item *f, int64_t department_id, const char
 {
     size_t tl = tb_json_cp_len(f->title), cl = tb_json_cp_len(f->content);
     if (tl < FB_TITLE_MIN)
-        return fb_refuse(r, TB_E_INVALID_FIELD, "title",
-                         tb_arena_printf(r->arena, "标题至少 %d 个字", FB_TITLE_MIN));
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "title",
+                             tb_arena_printf(r->arena, "标题至少 %d 个字", FB_TITLE_MIN));
     if (cl < FB_CONTENT_MIN)
-        return fb_refuse(r, TB_E_INVALID_FIELD, "content",
-                         tb_arena_printf(r->arena, "内容至少 %d 个字", FB_CONTENT_MIN));
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "content",
+                             tb_arena_printf(r->arena, "内容至少 %d 个字", FB_CONTENT_MIN));
     if (email && *email && !tb_valid_email(email))
-        return fb_refuse(r, TB_E_INVALID_FIELD, "email", "邮箱格式不正确");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "email", "邮箱格式不正确");
     f->department_id = department_id;
     f->department_name = fb_store_department_name(r, department_id);
     if (!f->department_name)
-        return fb_refuse(r, TB_E_DEPARTMENT_NOT_FOUND, "department_id", NULL);
+        return tb_reply_fail(r, TB_E_DEPARTMENT_NOT_FOUND, "department_id", NULL);
     if (f->matter_code && *f->matter_code) {
         f->matter_name = fb_store_matter_name(r, f->matter_code);
         if (!f->matter_name)
-            return fb_refuse(r, TB_E_MATTER_NOT_FOUND, "matter_code", NULL);
+            return tb_reply_fail(r, TB_E_MATTER_NOT_FOUND, "matter_code", NULL);
     } else {
         f->matter_code = f->matter_name = NULL;
     }
@@ -189,8 +169,8 @@ static void set_common(tb_req *r, json_t *o, const fb_item *f)
     json_object_set_new(o, "matter", f->matter_code && *f->matter_code
                                          ? json_pack("{s:s, s:s}", "code", f->matter_code, "name", f->matter_name)
                                          : json_null());
-    json_object_set_new(o, "created_at", json_string(fb_iso(r, f->created_at)));
-    json_object_set_new(o, "due_at", f->due_at ? json_string(fb_iso(r, f->due_at)) : json_null());
+    json_object_set_new(o, "created_at", json_string(tb_req_iso(r, f->created_at)));
+    json_object_set_new(o, "due_at", f->due_at ? json_string(tb_req_iso(r, f->due_at)) : json_null());
     json_object_set_new(o, "finished", json_boolean(fb_final(f)));
 }
 
@@ -200,9 +180,10 @@ json_t *fb_citizen_json(tb_req *r, const fb_item *f, bool detail)
     set_common(r, o, f);
     bool complaint = !strcmp(f->kind, "complaint");
     if (complaint) /* the conclusion itself is read behind the second factor */
-        json_object_set_new(o, "concluded_at", f->concluded_at ? json_string(fb_iso(r, f->concluded_at)) : json_null());
+        json_object_set_new(o, "concluded_at",
+                            f->concluded_at ? json_string(tb_req_iso(r, f->concluded_at)) : json_null());
     else
-        json_object_set_new(o, "replied_at", f->replied_at ? json_string(fb_iso(r, f->replied_at)) : json_null());
+        json_object_set_new(o, "replied_at", f->replied_at ? json_string(tb_req_iso(r, f->replied_at)) : json_null());
     if (!detail)
         return o;
     json_object_set_new(o, "content", json_string(f->content));
@@ -240,8 +221,8 @@ json_t *fb_staff_json(tb_req *r, const fb_item *f, bool detail)
     json_object_set_new(o, "email", email ? json_string(email) : json_null());
     json_object_set_new(o, "citizen_account", json_boolean(f->citizen_id > 0));
     json_object_set_new(o, "reply", *f->reply ? json_string(f->reply) : json_null());
-    json_object_set_new(o, "replied_at", f->replied_at ? json_string(fb_iso(r, f->replied_at)) : json_null());
-    json_object_set_new(o, "concluded_at", f->concluded_at ? json_string(fb_iso(r, f->concluded_at)) : json_null());
+    json_object_set_new(o, "replied_at", f->replied_at ? json_string(tb_req_iso(r, f->replied_at)) : json_null());
+    json_object_set_new(o, "concluded_at", f->concluded_at ? json_string(tb_req_iso(r, f->concluded_at)) : json_null());
     json_object_set_new(o, "target_department",
                         f->target_department_id ? json_pack("{s:I, s:s}", "id", (json_int_t)f->target_department_id,
                                                             "name", f->target_department_name)

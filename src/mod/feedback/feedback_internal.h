@@ -62,8 +62,6 @@ json_t *fb_store_stats_departments(tb_req *r, int64_t from, int64_t to, const ch
 json_t *fb_store_stats_officers(tb_req *r, int64_t from, int64_t to, const char *scope);
 
 /* ---- common.c ---- */
-int fb_refuse(tb_req *r, tb_errcode code, const char *field, const char *message);
-const char *fb_iso(tb_req *r, int64_t t);
 const char *fb_kind_name(const char *kind);
 const char *fb_status_name(const char *status);
 const char *fb_finding_name(const char *finding);

@@ -128,7 +128,7 @@ json_t *fb_store_steps(tb_req *r, int64_t id, bool with_opinion)
     tb_stmt *st = tb_db_query(r->db, SQL_STEPS, "i", id);
     while (st && tb_stmt_step(st) == TB_ROW) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "step", tb_stmt_text(st, 0), "actor_realm", tb_stmt_text(st, 1),
-                              "actor_name", tb_stmt_text(st, 2), "at", fb_iso(r, tb_stmt_int(st, 4)));
+                              "actor_name", tb_stmt_text(st, 2), "at", tb_req_iso(r, tb_stmt_int(st, 4)));
         if (with_opinion)
             json_object_set_new(o, "opinion", json_string(tb_stmt_text(st, 3)));
         json_array_append_new(a, o);

@@ -21,14 +21,6 @@
 #define NEW_PLACE_DAYS 90
 #define MAX_CONTACTS 10
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    tb_fail_msg(&e, code, field, message);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 static char *encrypt_arena(tb_req *r, const char *plain)
 {
     if (!plain)
@@ -155,7 +147,7 @@ static void put_profile(tb_req *r)
             for (const char *q = v; *q; q++)
                 ok &= isdigit((unsigned char)*q) || *q == '-';
         if (!ok)
-            return (void)refuse(r, TB_E_INVALID_FIELD, PROFILE[i].name, NULL);
+            return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, PROFILE[i].name, NULL);
         json_object_set_new(p, PROFILE[i].name, json_string(v));
     }
     char *text = json_dumps(p, JSON_COMPACT);
@@ -390,7 +382,7 @@ static bool read_contact(tb_req *r, contact_in *in)
     if (!tb_req_json_spec(r, spec))
         return false;
     if (strcmp(in->kind, "agent") && strcmp(in->kind, "emergency"))
-        return refuse(r, TB_E_INVALID_FIELD, "kind", "类型应为 agent（委托代办人）或 emergency（紧急联系人）"), false;
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "kind", "类型应为 agent（委托代办人）或 emergency（紧急联系人）"), false;
     if (!tb_valid_person_name(in->name))
         return tb_reply_err(r, TB_E_INVALID_NAME, "name"), false;
     if (!printable(in->relation) || tb_utf8_length(in->relation) < 1)
@@ -398,7 +390,7 @@ static bool read_contact(tb_req *r, contact_in *in)
     if (in->id_number && !*in->id_number)
         in->id_number = NULL;
     if (!in->id_number && !strcmp(in->kind, "agent"))
-        return refuse(r, TB_E_FIELD_REQUIRED, "id_number", "委托代办人须填写身份证号"), false;
+        return tb_reply_fail(r, TB_E_FIELD_REQUIRED, "id_number", "委托代办人须填写身份证号"), false;
     if (in->id_number) {
         char *u = tb_arena_strdup(r->arena, in->id_number);
         for (char *p = u; *p; p++)

@@ -43,11 +43,8 @@ static void post_challenge(tb_req *r)
         return tb_reply_err(r, TB_E_FACE_NOT_AVAILABLE, NULL);
     if (!active_citizen(r, &c))
         return;
-    if (!c.id_number_enc) { /* a legal person's account has no face to compare with */
-        tb_error e = {0};
-        tb_fail_msg(&e, TB_E_FACE_NOT_AVAILABLE, NULL, "法人账号不能使用人脸识别认证，请使用短信验证码");
-        return tb_reply_error(r, &e);
-    }
+    if (!c.id_number_enc) /* a legal person's account has no face to compare with */
+        return (void)tb_reply_fail(r, TB_E_FACE_NOT_AVAILABLE, NULL, "法人账号不能使用人脸识别认证，请使用短信验证码");
     if (store_face_recent(r->db, c.id, tb_now() - 3600) >= FACE_PER_HOUR)
         return tb_reply_err(r, TB_E_RATE_LIMITED, NULL);
     char token[40];

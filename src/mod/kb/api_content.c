@@ -15,8 +15,8 @@ static json_t *content_json(tb_req *r, const content_item *c, bool detail)
 {
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "id", (json_int_t)c->id, "type", c->type,
                           "type_name", content_type_name(c->type), "title", c->title, "source", c->source, "status",
-                          c->status, "published_at", kb_iso(r, c->published_at), "updated_at",
-                          kb_iso(r, c->updated_at));
+                          c->status, "published_at", tb_req_iso(r, c->published_at), "updated_at",
+                          tb_req_iso(r, c->updated_at));
     json_object_set_new(o, "status_name", json_string(!strcmp(c->status, "published")   ? "已发布"
                                                       : !strcmp(c->status, "unpublished") ? "已撤回"
                                                                                           : "草稿"));
@@ -83,11 +83,11 @@ static void get_one(tb_req *r)
 static int check_fields(tb_req *r, content_item *c, const char *body)
 {
     if (c->title && tb_json_cp_len(c->title) < 2)
-        return kb_refuse(r, TB_E_INVALID_FIELD, "title", "标题至少 2 个字");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "title", "标题至少 2 个字");
     if (body) {
         c->body = kb_sanitize_html(r->arena, body);
         if (!*kb_plain_text(r->arena, c->body))
-            return kb_refuse(r, TB_E_INVALID_FIELD, "body", "正文不能为空");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "body", "正文不能为空");
     }
     return 0;
 }
@@ -132,8 +132,8 @@ static void post_content(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (!content_type_valid(c.type))
-        return (void)kb_refuse(r, TB_E_INVALID_FIELD, "type",
-                               "类别只能是 notice（公示公告）、policy（政策法规）或 faq（常见问题）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "type",
+                                   "类别只能是 notice（公示公告）、policy（政策法规）或 faq（常见问题）");
     if (!c.source)
         c.source = "";
     if (check_fields(r, &c, body) != 0)
@@ -143,7 +143,7 @@ static void post_content(tb_req *r)
     if (publish) {
         c.published_at = c.created_at;
         if (date && *date && kb_parse_date(date, false, &c.published_at) != 0)
-            return (void)kb_refuse(r, TB_E_INVALID_FIELD, "published_at", "发布日期格式应为 YYYY-MM-DD");
+            return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "published_at", "发布日期格式应为 YYYY-MM-DD");
     }
     if (begin(r) != 0)
         return;
@@ -152,7 +152,7 @@ static void post_content(tb_req *r)
         bool dup = tb_db_errkind_last(r->db) == TB_DBE_UNIQUE;
         tb_db_rollback(r->db);
         if (dup)
-            return (void)kb_refuse(r, TB_E_CONFLICT, "title", "同一类别下已有相同标题的内容");
+            return (void)tb_reply_fail(r, TB_E_CONFLICT, "title", "同一类别下已有相同标题的内容");
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     }
     if (finish(r, "content.create", c.id, publish, c.type) == 0)
@@ -181,7 +181,7 @@ static void put_content(tb_req *r)
         bool dup = tb_db_errkind_last(r->db) == TB_DBE_UNIQUE;
         tb_db_rollback(r->db);
         if (dup)
-            return (void)kb_refuse(r, TB_E_CONFLICT, "title", "同一类别下已有相同标题的内容");
+            return (void)tb_reply_fail(r, TB_E_CONFLICT, "title", "同一类别下已有相同标题的内容");
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     }
     if (finish(r, "content.update", c.id, !strcmp(c.status, "published"), c.type) == 0)
@@ -198,10 +198,10 @@ static void set_status(tb_req *r, bool publish)
     if (!c)
         return;
     if (publish == !strcmp(c->status, "published"))
-        return (void)kb_refuse(r, TB_E_CONFLICT, "id", publish ? "该内容已发布" : "该内容未发布，无需撤回");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", publish ? "该内容已发布" : "该内容未发布，无需撤回");
     int64_t now = tb_now(), at = publish ? now : 0;
     if (publish && date && *date && kb_parse_date(date, false, &at) != 0)
-        return (void)kb_refuse(r, TB_E_INVALID_FIELD, "published_at", "发布日期格式应为 YYYY-MM-DD");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "published_at", "发布日期格式应为 YYYY-MM-DD");
     if (begin(r) != 0)
         return;
     if (content_store_status(r->db, c->id, publish ? "published" : "unpublished", at, now) != 1) {

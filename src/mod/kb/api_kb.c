@@ -25,7 +25,7 @@ static int tx_begin(tb_req *r)
 static void tx_fail(tb_req *r, tb_errcode code, const char *field, const char *msg)
 {
     tb_db_rollback(r->db);
-    kb_refuse(r, code, field, msg);
+    tb_reply_fail(r, code, field, msg);
 }
 
 static int tx_commit(tb_req *r)
@@ -96,11 +96,11 @@ static int check_parent(tb_req *r, int64_t id, int64_t parent)
         if (rc < 0)
             return tb_reply_err(r, TB_E_INTERNAL, NULL), -1;
         if (rc)
-            return kb_refuse(r, TB_E_KB_CATEGORY_NOT_FOUND, "parent_id", "上级分类不存在");
+            return tb_reply_fail(r, TB_E_KB_CATEGORY_NOT_FOUND, "parent_id", "上级分类不存在");
         if (id && p == id)
-            return kb_refuse(r, TB_E_INVALID_FIELD, "parent_id", "不能把分类移到它自己或它的下级分类之下");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "parent_id", "不能把分类移到它自己或它的下级分类之下");
         if (depth >= 5)
-            return kb_refuse(r, TB_E_INVALID_FIELD, "parent_id", "分类最多 5 级");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "parent_id", "分类最多 5 级");
         p = up;
     }
     return 0;
@@ -286,7 +286,7 @@ static void put_item(tb_req *r)
     if (!cur)
         return;
     if (reviewing(cur->status))
-        return (void)kb_refuse(r, TB_E_CONFLICT, "id", "审核中的知识不能修改，请等待审核结果");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "审核中的知识不能修改，请等待审核结果");
     kb_item it = *cur;
     if (kb_item_from_json(r, body, &it, true) != 0)
         return;
@@ -332,8 +332,8 @@ static void post_submit(tb_req *r)
     if (!it)
         return;
     if (strcmp(it->status, "draft") && strcmp(it->status, "returned"))
-        return (void)kb_refuse(r, TB_E_CONFLICT, "id",
-                               tb_arena_printf(r->arena, "当前状态为“%s”，只有编辑中或已退回的知识可以提交审核",
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id",
+                                   tb_arena_printf(r->arena, "当前状态为“%s”，只有编辑中或已退回的知识可以提交审核",
                                                kb_status_name(it->status)));
     if (tx_begin(r) != 0)
         return;
@@ -376,12 +376,12 @@ static void post_approve(tb_req *r)
     if (!it)
         return;
     if (!reviewing(it->status))
-        return (void)kb_refuse(r, TB_E_CONFLICT, "id",
-                               tb_arena_printf(r->arena, "当前状态为“%s”，只有待审核的知识可以审核",
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id",
+                                   tb_arena_printf(r->arena, "当前状态为“%s”，只有待审核的知识可以审核",
                                                kb_status_name(it->status)));
     bool second = !strcmp(it->status, "pending2");
     if (second && it->first_reviewer == r->subject_id)
-        return (void)kb_refuse(r, TB_E_CONFLICT, "id", "二级审核须由另一位审核人员完成");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "二级审核须由另一位审核人员完成");
     bool first_of_two = !second && tb_cfg.kb_review_levels == 2;
     if (tx_begin(r) != 0)
         return;
@@ -411,13 +411,13 @@ static void post_return(tb_req *r)
         return;
     int64_t due;
     if (kb_parse_date(deadline, true, &due) != 0)
-        return (void)kb_refuse(r, TB_E_INVALID_FIELD, "deadline", "反馈期限格式应为 YYYY-MM-DD");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "deadline", "反馈期限格式应为 YYYY-MM-DD");
     int64_t now = tb_now();
     if (due < now)
-        return (void)kb_refuse(r, TB_E_INVALID_FIELD, "deadline", "反馈期限不能早于今天");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "deadline", "反馈期限不能早于今天");
     if (!reviewing(it->status))
-        return (void)kb_refuse(r, TB_E_CONFLICT, "id",
-                               tb_arena_printf(r->arena, "当前状态为“%s”，只有待审核的知识可以退回",
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id",
+                                   tb_arena_printf(r->arena, "当前状态为“%s”，只有待审核的知识可以退回",
                                                kb_status_name(it->status)));
     if (tx_begin(r) != 0)
         return;
@@ -541,7 +541,7 @@ static void get_stats(tb_req *r)
     if (kb_date_param(r, "from", false, &from) != 0 || kb_date_param(r, "to", true, &to) != 0)
         return;
     if (from > to)
-        return (void)kb_refuse(r, TB_E_INVALID_FIELD, "to", "结束日期不能早于开始日期");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "to", "结束日期不能早于开始日期");
     json_t *o = kb_store_stats(r, from, to), *paths = kb_category_paths(r->db);
     if (!paths) {
         json_decref(o);

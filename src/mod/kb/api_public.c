@@ -35,7 +35,7 @@ static void get_answer(tb_req *r)
     if (r->replied || tb_req_query_int(r, "n", 3, 1, 20, &n) != 0)
         return;
     if (region && !kb_region_valid(region))
-        return (void)kb_refuse(r, TB_E_INVALID_FIELD, "region", "区划代码应为 6 位数字");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "region", "区划代码应为 6 位数字");
     json_t *items = kb_answer(r, q, region, (int)n);
     tb_reply_json(r, 200, json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
 }
@@ -81,7 +81,7 @@ static void add_public(tb_req *r, const content_item *c, void *arg)
 {
     json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)c->id, "type", c->type,
                                          "type_name", content_type_name(c->type), "title", c->title, "source",
-                                         c->source, "published_at", kb_iso(r, c->published_at)));
+                                         c->source, "published_at", tb_req_iso(r, c->published_at)));
 }
 
 static const char *type_param(tb_req *r)
@@ -90,7 +90,7 @@ static const char *type_param(tb_req *r)
     if (r->replied || !t || !*t)
         return NULL;
     if (!content_type_valid(t)) {
-        kb_refuse(r, TB_E_INVALID_FIELD, "type", "类别只能是 notice（公示公告）、policy（政策法规）或 faq（常见问题）");
+        tb_reply_fail(r, TB_E_INVALID_FIELD, "type", "类别只能是 notice（公示公告）、policy（政策法规）或 faq（常见问题）");
         return NULL;
     }
     return t;
@@ -124,7 +124,7 @@ static void get_content(tb_req *r)
         return tb_reply_err(r, TB_E_CONTENT_NOT_FOUND, "id");
     tb_reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)c.id, "type", c.type,
                                     "type_name", content_type_name(c.type), "title", c.title, "body", c.body,
-                                    "source", c.source, "published_at", kb_iso(r, c.published_at)));
+                                    "source", c.source, "published_at", tb_req_iso(r, c.published_at)));
 }
 
 static void get_content_search(tb_req *r)

@@ -13,26 +13,6 @@
 #include "mod/kb/kb_internal.h"
 #include "mod/org/org.h"
 
-int kb_refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    if (message)
-        tb_fail_msg(&e, code, field, message);
-    else
-        tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
-const char *kb_iso(tb_req *r, int64_t t)
-{
-    if (!t)
-        return NULL;
-    char *s = tb_arena_alloc(r->arena, 32);
-    tb_time_iso(t, s);
-    return s;
-}
-
 const char *kb_date(tb_req *r, int64_t t)
 {
     if (!t)
@@ -59,7 +39,7 @@ int kb_date_param(tb_req *r, const char *key, bool end, int64_t *out)
     if (!s || !*s)
         return 0;
     if (kb_parse_date(s, end, out) != 0)
-        return kb_refuse(r, TB_E_INVALID_FIELD, key, "日期格式应为 YYYY-MM-DD");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, key, "日期格式应为 YYYY-MM-DD");
     return 0;
 }
 
@@ -410,11 +390,12 @@ json_t *kb_item_json(tb_req *r, const kb_item *it, bool detail)
                           it->question, "status", it->status, "status_name", kb_status_name(it->status), "source",
                           it->source, "valid_from", kb_date(r, it->valid_from), "valid_to", kb_date(r, it->valid_to),
                           "live", it->live && *it->live, "editor_name", it->editor_name, "updated_at",
-                          kb_iso(r, it->updated_at));
+                          tb_req_iso(r, it->updated_at));
     json_t *sim = json_loads(it->similar, 0, NULL), *regs = json_loads(it->regions, 0, NULL);
     json_object_set_new(o, "similar", json_is_array(sim) ? sim : (json_decref(sim), json_array()));
     json_object_set_new(o, "regions", json_is_array(regs) ? regs : (json_decref(regs), json_array()));
-    json_object_set_new(o, "published_at", it->published_at ? json_string(kb_iso(r, it->published_at)) : json_null());
+    json_object_set_new(o, "published_at",
+                        it->published_at ? json_string(tb_req_iso(r, it->published_at)) : json_null());
     json_object_set_new(o, "return_reason", it->return_reason && *it->return_reason ? json_string(it->return_reason)
                                                                                    : json_null());
     json_object_set_new(o, "return_deadline", it->return_deadline ? json_string(kb_date(r, it->return_deadline))
@@ -468,24 +449,24 @@ int kb_item_from_json(tb_req *r, json_t *body, kb_item *it, bool partial)
         if (rc < 0)
             return tb_reply_err(r, TB_E_INTERNAL, NULL), -1;
         if (rc)
-            return kb_refuse(r, TB_E_KB_CATEGORY_NOT_FOUND, "category_id", NULL);
+            return tb_reply_fail(r, TB_E_KB_CATEGORY_NOT_FOUND, "category_id", NULL);
         it->category_id = category;
         it->category_name = name;
     }
     if (question) {
         if (tb_json_cp_len(question) < 2)
-            return kb_refuse(r, TB_E_INVALID_FIELD, "question", "标准问题至少 2 个字");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "question", "标准问题至少 2 个字");
         it->question = question;
     }
     if (answer) {
         char *clean = kb_sanitize_html(r->arena, answer);
         if (!*kb_plain_text(r->arena, clean))
-            return kb_refuse(r, TB_E_INVALID_FIELD, "answer", "答案不能为空");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "answer", "答案不能为空");
         it->answer = clean;
     }
     if (similar) {
         if (json_array_size(similar) > KB_SIMILAR_MAX)
-            return kb_refuse(r, TB_E_INVALID_FIELD, "similar", "相似问题最多 20 条");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "similar", "相似问题最多 20 条");
         json_t *out = json_array();
         size_t i;
         json_t *v;
@@ -493,7 +474,7 @@ int kb_item_from_json(tb_req *r, json_t *body, kb_item *it, bool partial)
             const char *s = json_string_value(v);
             if (!s || tb_json_cp_len(s) < 2 || tb_json_cp_len(s) > KB_QUESTION_MAX) {
                 json_decref(out);
-                return kb_refuse(r, TB_E_INVALID_FIELD, "similar", "相似问题须为 2 到 200 个字的文字");
+                return tb_reply_fail(r, TB_E_INVALID_FIELD, "similar", "相似问题须为 2 到 200 个字的文字");
             }
             json_array_append_new(out, json_string(s));
         }
@@ -512,7 +493,7 @@ int kb_item_from_json(tb_req *r, json_t *body, kb_item *it, bool partial)
             const char *s = json_string_value(v);
             if (!kb_region_valid(s) || i >= 50) {
                 json_decref(out);
-                return kb_refuse(r, TB_E_INVALID_FIELD, "regions", "适用区划须为 6 位行政区划代码");
+                return tb_reply_fail(r, TB_E_INVALID_FIELD, "regions", "适用区划须为 6 位行政区划代码");
             }
             json_array_append_new(out, json_string(s));
         }
@@ -528,11 +509,11 @@ int kb_item_from_json(tb_req *r, json_t *body, kb_item *it, bool partial)
     if (json_object_get(body, "valid_to"))
         it->valid_to = 0;
     if (from && *from && kb_parse_date(from, false, &it->valid_from) != 0)
-        return kb_refuse(r, TB_E_INVALID_FIELD, "valid_from", "日期格式应为 YYYY-MM-DD");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "valid_from", "日期格式应为 YYYY-MM-DD");
     if (to && *to && kb_parse_date(to, true, &it->valid_to) != 0)
-        return kb_refuse(r, TB_E_INVALID_FIELD, "valid_to", "日期格式应为 YYYY-MM-DD");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "valid_to", "日期格式应为 YYYY-MM-DD");
     if (it->valid_from && it->valid_to && it->valid_to < it->valid_from)
-        return kb_refuse(r, TB_E_INVALID_FIELD, "valid_to", "有效期止不能早于有效期起");
+        return tb_reply_fail(r, TB_E_INVALID_FIELD, "valid_to", "有效期止不能早于有效期起");
     if (source)
         it->source = source;
     else if (!partial)

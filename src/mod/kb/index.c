@@ -412,7 +412,7 @@ json_t *kb_content_search(tb_req *r, const char *q, const char *type, int n)
                                                  "type_name", content_type_name(tb_json_str(d, "type")), "title",
                                                  tb_json_str(d, "title"), "title_highlight", title, "snippet", snippet,
                                                  "source", tb_json_str(d, "source"), "published_at",
-                                                 kb_iso(r, tb_json_int(d, "published_at", 0)), "score",
+                                                 tb_req_iso(r, tb_json_int(d, "published_at", 0)), "score",
                                                  res.hits[i].score));
         }
         tb_search_result_free(&res);

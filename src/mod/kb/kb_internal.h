@@ -91,8 +91,6 @@ int64_t kb_store_seed_item(tb_db *db, int64_t category, const char *question, co
                            const char *source, const char *live, int64_t now);
 
 /* ---- common.c ---- */
-int kb_refuse(tb_req *r, tb_errcode code, const char *field, const char *message);
-const char *kb_iso(tb_req *r, int64_t t);
 const char *kb_date(tb_req *r, int64_t t); /* "YYYY-MM-DD" (+08:00) or NULL for 0 */
 /* "YYYY-MM-DD" → start of the day (+08:00) (+86399 when end); 0 ok, -1 bad */
 int kb_parse_date(const char *s, bool end, int64_t *out);

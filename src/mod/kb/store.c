@@ -272,7 +272,7 @@ json_t *kb_store_steps(tb_req *r, int64_t item)
     while (st && tb_stmt_step(st) == TB_ROW)
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "step", tb_stmt_text(st, 0), "actor_name",
                                            tb_stmt_text(st, 1), "opinion", tb_stmt_text(st, 2), "at",
-                                           kb_iso(r, tb_stmt_int(st, 3))));
+                                           tb_req_iso(r, tb_stmt_int(st, 3))));
     return a;
 }
 
@@ -339,7 +339,8 @@ json_t *kb_store_unanswered(tb_req *r, const char *status, int64_t limit, int64_
                                            (json_int_t)tb_stmt_int(st, 0), "question", tb_stmt_text(st, 1), "source",
                                            tb_stmt_text(st, 2), "times", (json_int_t)tb_stmt_int(st, 3), "status",
                                            tb_stmt_text(st, 4), "note", tb_stmt_text(st, 5), "created_at",
-                                           kb_iso(r, tb_stmt_int(st, 6)), "last_at", kb_iso(r, tb_stmt_int(st, 7))));
+                                           tb_req_iso(r, tb_stmt_int(st, 6)), "last_at",
+                                           tb_req_iso(r, tb_stmt_int(st, 7))));
     return a;
 }
 
@@ -358,13 +359,14 @@ static json_t *rating_json(tb_req *r, tb_stmt *st)
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)tb_stmt_int(st, 0), "question",
                           tb_stmt_text(st, 2), "reason_tags", tb_stmt_text(st, 3), "text", tb_stmt_text(st, 4),
                           "status", tb_stmt_text(st, 5), "note", tb_stmt_text(st, 6), "created_at",
-                          kb_iso(r, tb_stmt_int(st, 7)));
+                          tb_req_iso(r, tb_stmt_int(st, 7)));
     int64_t item = tb_stmt_int(st, 1);
     json_object_set_new(o, "item", item ? json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)item, "question",
                                                    tb_stmt_text(st, 9), "status", tb_stmt_text(st, 10), "status_name",
                                                    kb_status_name(tb_stmt_text(st, 10)))
                                         : json_null());
-    json_object_set_new(o, "handled_at", tb_stmt_int(st, 8) ? json_string(kb_iso(r, tb_stmt_int(st, 8))) : json_null());
+    json_object_set_new(o, "handled_at",
+                        tb_stmt_int(st, 8) ? json_string(tb_req_iso(r, tb_stmt_int(st, 8))) : json_null());
     json_object_set_new(o, "handled_by", *tb_stmt_text(st, 11) ? json_string(tb_stmt_text(st, 11)) : json_null());
     return o;
 }

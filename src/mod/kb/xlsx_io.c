@@ -246,7 +246,7 @@ void kb_post_import(tb_req *r)
     if (import_body(r, &data, &len) != 0)
         return;
     if (!xlsx_sniff(data, len))
-        return (void)kb_refuse(r, TB_E_INVALID_FIELD, "file", "请上传 XLSX 格式的文件（可先导出一份作为模板）");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "file", "请上传 XLSX 格式的文件（可先导出一份作为模板）");
     csv_row *rows;
     int n;
     tb_error e = {0};

@@ -15,14 +15,6 @@
 #include "mod/notify/notify_internal.h"
 #include "rules/validators.h"
 
-static int refuse(tb_req *r, tb_errcode code, const char *field, const char *message)
-{
-    tb_error e = {0};
-    message ? tb_fail_msg(&e, code, field, message) : tb_fail(&e, code, field);
-    tb_reply_error(r, &e);
-    return -1;
-}
-
 static const char *actor(tb_req *r) { return tb_arena_printf(r->arena, "staff:%lld", (long long)r->subject_id); }
 
 /* A code: letters, digits, '.', '_' and '-', starting with a letter. */
@@ -86,13 +78,13 @@ static void post_template(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (!code_ok(c.code))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "code", "模板编码只能由字母开头，含字母、数字、点、下划线和连字符");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "code", "模板编码只能由字母开头，含字母、数字、点、下划线和连字符");
     if (strcmp(c.channel, "sms") && strcmp(c.channel, "email") && strcmp(c.channel, "inapp"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "channel", "渠道只能是 sms、email 或 inapp");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "channel", "渠道只能是 sms、email 或 inapp");
     if (!*c.body)
         return tb_reply_err(r, TB_E_FIELD_REQUIRED, "body");
     if (!strcmp(c.channel, "sms") && !strstr(c.body, "【"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "body", "短信模板须带签名，如【黑龙江公安】");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "body", "短信模板须带签名，如【黑龙江公安】");
     c.vars = variables_of(c.subject, c.body);
     int rc = tb_db_tx(r->db, tpl_tx, &c);
     free(c.vars);
@@ -130,7 +122,8 @@ static int templates_text(tb_req *r, json_t *list, const char **out)
         const char *code = json_string_value(v);
         json_t *t = code ? notify_store_template(r->db, code, 0) : NULL;
         if (!t)
-            return refuse(r, TB_E_TEMPLATE_NOT_FOUND, "templates", tb_arena_printf(r->arena, "模板 %s 不存在", code ? code : "?"));
+            return tb_reply_fail(r, TB_E_TEMPLATE_NOT_FOUND, "templates",
+                                 tb_arena_printf(r->arena, "模板 %s 不存在", code ? code : "?"));
         json_decref(t);
         s = tb_arena_printf(r->arena, "%s,%s", s, code);
     }
@@ -142,7 +135,7 @@ static int callback_ok(tb_req *r, const char *url)
 {
     if (!url || !*url || !strncmp(url, "https://", 8) || !strncmp(url, "http://", 7))
         return 0;
-    return refuse(r, TB_E_INVALID_FIELD, "callback_url", "回调地址须为 http(s):// 开头的地址");
+    return tb_reply_fail(r, TB_E_INVALID_FIELD, "callback_url", "回调地址须为 http(s):// 开头的地址");
 }
 
 typedef struct {
@@ -182,7 +175,7 @@ static void post_app(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (!code_ok(c.code) || strlen(c.code) > 40 || !strcmp(c.code, "platform"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "code", "应用编码只能由字母开头，含字母、数字、点、下划线和连字符");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "code", "应用编码只能由字母开头，含字母、数字、点、下划线和连字符");
     if (templates_text(r, templates, &c.templates) != 0 || callback_ok(r, c.callback) != 0)
         return;
     const char *secret = new_secret(r, &c.key_enc);
@@ -190,7 +183,7 @@ static void post_app(tb_req *r)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     int rc = tb_db_tx(r->db, app_create_tx, &c);
     if (rc == 1)
-        return (void)refuse(r, TB_E_CONFLICT, "code", "应用编码已存在");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "code", "应用编码已存在");
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     json_t *app = notify_store_app(r->db, c.code, NULL);
@@ -228,7 +221,7 @@ static void put_app(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (strcmp(c.status, "active") && strcmp(c.status, "disabled"))
-        return (void)refuse(r, TB_E_INVALID_FIELD, "status", "状态只能是 active 或 disabled");
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "status", "状态只能是 active 或 disabled");
     if (templates ? templates_text(r, templates, &c.templates) != 0 : templates_text(r, json_object_get(cur, "templates"), &c.templates) != 0)
         return;
     if (callback_ok(r, c.callback) != 0)
@@ -270,12 +263,12 @@ static int date_range(tb_req *r, int64_t *from, int64_t *to)
         return -1;
     if (f && *f) {
         if (calendar_parse_date(f, &d) != 0)
-            return refuse(r, TB_E_INVALID_FIELD, "from", "日期格式应为 YYYY-MM-DD");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "from", "日期格式应为 YYYY-MM-DD");
         *from = calendar_day_start(d);
     }
     if (t && *t) {
         if (calendar_parse_date(t, &d) != 0)
-            return refuse(r, TB_E_INVALID_FIELD, "to", "日期格式应为 YYYY-MM-DD");
+            return tb_reply_fail(r, TB_E_INVALID_FIELD, "to", "日期格式应为 YYYY-MM-DD");
         *to = calendar_day_start(d) + 86399;
     }
     return 0;
@@ -336,7 +329,7 @@ static void post_resend(tb_req *r)
     json_decref(m);
     int rc = tb_db_tx(r->db, resend_tx, &c);
     if (rc == 1)
-        return (void)refuse(r, TB_E_CONFLICT, "id", "只有发送失败或已进入死信的消息可以重新发送");
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, "id", "只有发送失败或已进入死信的消息可以重新发送");
     if (rc != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     tb_reply_json(r, 200, notify_store_msg_get(r->db, c.id));

@@ -104,9 +104,7 @@ static void put_pref(tb_req *r)
     if (!tb_req_json_spec(r, spec))
         return;
     if (kind_index(kind) < 0) {
-        tb_error e = {0};
-        tb_fail_msg(&e, TB_E_INVALID_FIELD, "kind", "账号与安全类通知不能关闭");
-        return tb_reply_error(r, &e);
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "kind", "账号与安全类通知不能关闭");
     }
     if (notify_pref_set(r->db, r->subject_id, kind, sms) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);

@@ -345,9 +345,7 @@ static void post_send_batch(tb_req *r)
         return;
     size_t n = json_array_size(list);
     if (n == 0 || n > BATCH_MAX) {
-        tb_error e = {0};
-        tb_fail_msg(&e, TB_E_INVALID_FIELD, "messages", "每批 1–100 条");
-        return tb_reply_error(r, &e);
+        return (void)tb_reply_fail(r, TB_E_INVALID_FIELD, "messages", "每批 1–100 条");
     }
     send_ctx c = {.r = r, .app = app, .in = list, .out = json_array()};
     if (tb_db_tx(r->db, batch_tx, &c) != 0) {
