@@ -417,21 +417,14 @@ static json_t *contact_out(tb_req *r, json_t *row)
     json_object_set_new(row, "phone_masked", json_string(m));
     json_object_del(row, "id_number_enc");
     json_object_del(row, "phone_enc");
-    for (int i = 0; i < 2; i++) {
-        const char *k = i ? "updated_at" : "created_at";
-        char iso[32];
-        tb_time_iso(json_integer_value(json_object_get(row, k)), iso);
-        json_object_set_new(row, k, json_string(iso));
-    }
+    row_times_iso(row);
     return row;
 }
 
 static json_t *one_contact(tb_req *r, int64_t id)
 {
     int64_t total;
-    json_t *rows = store_contact_list(r, r->subject_id, id, 1, 0, &total);
-    json_t *row = rows && json_array_size(rows) ? json_incref(json_array_get(rows, 0)) : NULL;
-    json_decref(rows);
+    json_t *row = first_row(store_contact_list(r, r->subject_id, id, 1, 0, &total));
     return row ? contact_out(r, row) : NULL;
 }
 

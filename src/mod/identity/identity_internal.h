@@ -20,6 +20,9 @@ typedef struct {
 } staff_row;
 
 /* store.c — every statement of the module */
+#define CITIZEN_COLS "id, type, name, id_number_enc, phone_enc, uscc, legal_rep, contact_name, password_hash, status"
+/* The citizen row (CITIZEN_COLS, in order) of the first row of st, finishing st; 0, or -1 when there is none. */
+int store_read_citizen(tb_req *r, tb_stmt *st, citizen_row *c);
 int store_citizen_by_bidx(tb_req *r, const char *column, const char *value, citizen_row *out);
 int store_citizen_by_id(tb_req *r, int64_t id, citizen_row *out);
 int store_citizen_exists(tb_db *db, const char *id_bidx, const char *phone_bidx, const char *uscc);
@@ -102,6 +105,10 @@ void identity_face_register(void);
 json_t *elevation_json(int64_t until);
 /* "{sent, expires_in, resend_after}" — the answer of every code route */
 void reply_code_sent(tb_req *r, const char *phone);
+/* space.c: a personal-list row's created_at/updated_at (epoch seconds) as ISO text; the first row of a
+ * one-row list (taking the list; NULL when empty or on error). */
+void row_times_iso(json_t *row);
+json_t *first_row(json_t *rows);
 /* account.c: loads the signed-in citizen; false after replying 401 when the account is not active. */
 bool active_citizen(tb_req *r, citizen_row *c);
 

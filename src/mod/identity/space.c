@@ -162,6 +162,23 @@ static bool read_address(tb_req *r, address_in *in)
     return true;
 }
 
+void row_times_iso(json_t *row)
+{
+    for (int i = 0; i < 2; i++) {
+        const char *k = i ? "updated_at" : "created_at";
+        char iso[32];
+        tb_time_iso(json_integer_value(json_object_get(row, k)), iso);
+        json_object_set_new(row, k, json_string(iso));
+    }
+}
+
+json_t *first_row(json_t *rows)
+{
+    json_t *row = rows && json_array_size(rows) ? json_incref(json_array_get(rows, 0)) : NULL;
+    json_decref(rows);
+    return row;
+}
+
 static json_t *address_out(tb_req *r, json_t *row)
 {
     char m[64];
@@ -177,21 +194,14 @@ static json_t *address_out(tb_req *r, json_t *row)
     const char *rname = region ? catalog_region_name(r, region) : NULL;
     json_object_set_new(row, "region_name", rname ? json_string(rname) : json_null());
     json_object_set_new(row, "is_default", json_boolean(json_integer_value(json_object_get(row, "is_default"))));
-    for (int i = 0; i < 2; i++) {
-        const char *k = i ? "updated_at" : "created_at";
-        char iso[32];
-        tb_time_iso(json_integer_value(json_object_get(row, k)), iso);
-        json_object_set_new(row, k, json_string(iso));
-    }
+    row_times_iso(row);
     return row;
 }
 
 static json_t *one_address(tb_req *r, int64_t id)
 {
     int64_t total;
-    json_t *rows = store_address_list(r, r->subject_id, id, 1, 0, &total);
-    json_t *row = rows && json_array_size(rows) ? json_incref(json_array_get(rows, 0)) : NULL;
-    json_decref(rows);
+    json_t *row = first_row(store_address_list(r, r->subject_id, id, 1, 0, &total));
     return row ? address_out(r, row) : NULL;
 }
 

@@ -5,7 +5,6 @@
 #include "core/timeutil.h"
 #include "mod/identity/identity_internal.h"
 
-#define CITIZEN_COLS "id, type, name, id_number_enc, phone_enc, uscc, legal_rep, contact_name, password_hash, status"
 static const char SQL_CIT_BY_ID_BIDX[] = "SELECT " CITIZEN_COLS " FROM citizens WHERE id_number_bidx = ?";
 static const char SQL_CIT_BY_PHONE_BIDX[] = "SELECT " CITIZEN_COLS " FROM citizens WHERE phone_bidx = ?";
 static const char SQL_CIT_BY_USCC[] = "SELECT " CITIZEN_COLS " FROM citizens WHERE uscc = ?";
@@ -41,7 +40,7 @@ static const char SQL_SMS_USE[] = "UPDATE sms_codes SET used = 1 WHERE id = ?";
 
 static const char *dup(tb_req *r, tb_stmt *st, int col) { return tb_arena_strdup(r->arena, tb_stmt_text(st, col)); }
 
-static int read_citizen(tb_req *r, tb_stmt *st, citizen_row *c)
+int store_read_citizen(tb_req *r, tb_stmt *st, citizen_row *c)
 {
     if (!st)
         return -1;
@@ -68,12 +67,12 @@ int store_citizen_by_bidx(tb_req *r, const char *column, const char *value, citi
     const char *sql = !strcmp(column, "id_number") ? SQL_CIT_BY_ID_BIDX
                       : !strcmp(column, "phone")   ? SQL_CIT_BY_PHONE_BIDX
                                                    : SQL_CIT_BY_USCC;
-    return read_citizen(r, tb_db_query(r->db, sql, "t", value), out);
+    return store_read_citizen(r, tb_db_query(r->db, sql, "t", value), out);
 }
 
 int store_citizen_by_id(tb_req *r, int64_t id, citizen_row *out)
 {
-    return read_citizen(r, tb_db_query(r->db, SQL_CIT_BY_PK, "i", id), out);
+    return store_read_citizen(r, tb_db_query(r->db, SQL_CIT_BY_PK, "i", id), out);
 }
 
 int store_citizen_exists(tb_db *db, const char *id_bidx, const char *phone_bidx, const char *uscc)

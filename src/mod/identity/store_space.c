@@ -7,7 +7,6 @@
 #include "core/timeutil.h"
 #include "mod/identity/identity_internal.h"
 
-#define CITIZEN_COLS "id, type, name, id_number_enc, phone_enc, uscc, legal_rep, contact_name, password_hash, status"
 
 static const char SQL_SES_WINDOWS[] = "SELECT elevated_until, phone_verified_until FROM sessions WHERE token_digest = ?";
 static const char SQL_SES_ELEVATE[] = "UPDATE sessions SET elevated_until = ? WHERE token_digest = ?";
@@ -214,21 +213,7 @@ int store_citizen_by_released(tb_req *r, const char *column, const char *value, 
     const char *sql = !strcmp(column, "id_number") ? SQL_CIT_REL_ID
                       : !strcmp(column, "phone")   ? SQL_CIT_REL_PHONE
                                                    : SQL_CIT_REL_USCC;
-    tb_stmt *st = tb_db_query(r->db, sql, "t", value);
-    if (!st || tb_stmt_step(st) != TB_ROW)
-        return tb_stmt_done(st), -1;
-    c->id = tb_stmt_int(st, 0);
-    c->type = dup(r, st, 1);
-    c->name = dup(r, st, 2);
-    c->id_number_enc = dup(r, st, 3);
-    c->phone_enc = dup(r, st, 4);
-    c->uscc = dup(r, st, 5);
-    c->legal_rep = dup(r, st, 6);
-    c->contact_name = dup(r, st, 7);
-    c->password_hash = dup(r, st, 8);
-    c->status = dup(r, st, 9);
-    tb_stmt_done(st);
-    return 0;
+    return store_read_citizen(r, tb_db_query(r->db, sql, "t", value), c);
 }
 
 int store_citizen_set_phone(tb_db *db, int64_t id, const char *phone_enc, const char *phone_bidx)
