@@ -39,6 +39,17 @@ def sm3_sign(secret, ts, body):
     return hmac.new(secret.encode(), ts.encode() + b"\n" + body, "sm3").hexdigest()
 
 
+def read_signed_post(handler):
+    """A provider mock's request as the platform signs it: (raw body, X-Tongban-Timestamp,
+    X-Tongban-Signature, the parsed JSON or None)."""
+    body = handler.rfile.read(int(handler.headers.get("Content-Length", "0")))
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        doc = None
+    return body, handler.headers.get("X-Tongban-Timestamp", ""), handler.headers.get("X-Tongban-Signature", ""), doc
+
+
 class MockSMS:
     """An SMS provider API. fail[phone] = n: answer HTTP 500 to the next n requests for that phone
     (-1: always); fail_all: answer 500 to everything; hang: seconds to wait before answering."""
@@ -59,13 +70,7 @@ class MockSMS:
                 pass
 
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                ts = self.headers.get("X-Tongban-Timestamp", "")
-                sig = self.headers.get("X-Tongban-Signature", "")
-                try:
-                    doc = json.loads(body)
-                except ValueError:
-                    doc = None
+                body, ts, sig, doc = read_signed_post(self)
                 ok = (isinstance(doc, dict) and hmac.compare_digest(sig, sm3_sign(mock.secret, ts, body))
                       and doc.get("ts") == ts and abs(int(ts) - time.time()) < 300)
                 if ok and not mock.callback:

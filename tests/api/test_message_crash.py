@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 
 from conftest import new_phone, staff_session
-from test_delivery import restart, sm3_sign, start_server, wait_for
+from test_delivery import read_signed_post, restart, sm3_sign, start_server, wait_for
 
 TOTAL = 10000
 PER_BATCH = 100
@@ -62,13 +62,7 @@ class RecordingProvider:
                 pass
 
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                ts = self.headers.get("X-Tongban-Timestamp", "")
-                sig = self.headers.get("X-Tongban-Signature", "")
-                try:
-                    doc = json.loads(body)
-                except ValueError:
-                    doc = None
+                body, ts, sig, doc = read_signed_post(self)
                 m = KEY_RE.search(doc.get("text", "")) if isinstance(doc, dict) else None
                 ok = (m is not None and isinstance(doc.get("id"), int) and doc.get("ts") == ts
                       and sig == sm3_sign(mock.secret, ts, body))
