@@ -96,6 +96,9 @@ int64_t ag_emit(tb_req *r, int64_t session, bool citizen, int64_t staff, const c
 int ag_close(tb_req *r, int64_t session, const char *reason);
 /* A message into a session (sender citizen|agent|system), with its events. Returns the message id. */
 int64_t ag_post(tb_req *r, const ag_session *s, const char *sender, int64_t staff, const char *text);
+/* A person's message (sender citizen|agent; staff: the agent, else 0) in a transaction of its own that takes the
+ * agent lock first (see ag_emit), answered 201 {id, sender, text, at}. 0, or -1 after a 503 DB_UNAVAILABLE. */
+int ag_post_reply(tb_req *r, const ag_session *s, const char *sender, int64_t staff, const char *text);
 void ag_sweep_once(tb_req *r);
 /* "…" with the first sensitive word found in text, or NULL */
 const char *ag_sensitive(tb_req *r, const char *text);

@@ -121,22 +121,6 @@ static void get_history(tb_req *r)
                                     ag_store_history(r, s.owner, s.id, tb_now() - (int64_t)hours * 3600)));
 }
 
-typedef struct {
-    tb_req *r;
-    const ag_session *s;
-    const char *text;
-    int64_t id;
-} post_ctx;
-
-static int post_tx(tb_db *db, void *arg)
-{
-    post_ctx *c = arg;
-    if (ag_store_lock(db) != 0) /* first: see ag_emit */
-        return -1;
-    c->id = ag_post(c->r, c->s, "agent", c->r->subject_id, c->text);
-    return c->id < 0 ? -1 : 0;
-}
-
 static void post_message(tb_req *r)
 {
     ag_session s;
@@ -157,14 +141,8 @@ static void post_message(tb_req *r)
     const char *word = ag_sensitive(r, text);
     if (word)
         return (void)ag_refuse_sensitive(r, "text", word);
-    post_ctx c = {r, &s, text, 0};
-    if (tb_db_tx(r->db, post_tx, &c) != 0)
-        return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
-    ag_store_unread(r->db, s.id, true); /* answering reads the session */
-    char at[32];
-    tb_time_iso(tb_now(), at);
-    tb_reply_json(r, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)c.id, "sender", "agent", "text", text,
-                                    "at", at));
+    if (ag_post_reply(r, &s, "agent", r->subject_id, text) == 0)
+        ag_store_unread(r->db, s.id, true); /* answering reads the session */
 }
 
 typedef struct {

@@ -149,22 +149,6 @@ static void get_events(tb_req *r)
     ag_stream_open(r, s.id, 0);
 }
 
-typedef struct {
-    tb_req *r;
-    const ag_session *s;
-    const char *text;
-    int64_t id;
-} post_ctx;
-
-static int post_tx(tb_db *db, void *arg)
-{
-    post_ctx *c = arg;
-    if (ag_store_lock(db) != 0) /* first: see ag_emit */
-        return -1;
-    c->id = ag_post(c->r, c->s, "citizen", 0, c->text);
-    return c->id < 0 ? -1 : 0;
-}
-
 static void post_message(tb_req *r)
 {
     ag_session s;
@@ -179,13 +163,7 @@ static void post_message(tb_req *r)
     const char *word = ag_sensitive(r, text);
     if (word)
         return (void)ag_refuse_sensitive(r, "text", word);
-    post_ctx c = {r, &s, text, 0};
-    if (tb_db_tx(r->db, post_tx, &c) != 0)
-        return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL);
-    char at[32];
-    tb_time_iso(tb_now(), at);
-    tb_reply_json(r, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)c.id, "sender", "citizen", "text", text,
-                                    "at", at));
+    ag_post_reply(r, &s, "citizen", 0, text);
 }
 
 static void post_close(tb_req *r)

@@ -99,6 +99,32 @@ int64_t ag_post(tb_req *r, const ag_session *s, const char *sender, int64_t staf
     return id;
 }
 
+typedef struct {
+    tb_req *r;
+    const ag_session *s;
+    const char *sender, *text;
+    int64_t staff, id;
+} post_ctx;
+
+static int post_tx(tb_db *db, void *arg)
+{
+    post_ctx *c = arg;
+    if (ag_store_lock(db) != 0) /* first: see ag_emit */
+        return -1;
+    c->id = ag_post(c->r, c->s, c->sender, c->staff, c->text);
+    return c->id < 0 ? -1 : 0;
+}
+
+int ag_post_reply(tb_req *r, const ag_session *s, const char *sender, int64_t staff, const char *text)
+{
+    post_ctx c = {r, s, sender, text, staff, 0};
+    if (tb_db_tx(r->db, post_tx, &c) != 0)
+        return tb_reply_err(r, TB_E_DB_UNAVAILABLE, NULL), -1;
+    tb_reply_json(r, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)c.id, "sender", sender, "text", text,
+                                    "at", tb_req_iso(r, tb_now())));
+    return 0;
+}
+
 /* ---- assignment ---- */
 typedef struct {
     tb_req *r;
