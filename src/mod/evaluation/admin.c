@@ -272,6 +272,21 @@ typedef struct {
     int64_t due;
 } rect_ctx;
 
+/* Runs a rectification write and answers the fresh row; a rectification done meanwhile (tx returns 1) is
+ * 409 CONFLICT on field. */
+static void rect_write(tb_req *r, rect_ctx *c, int (*tx)(tb_db *, void *), const char *field)
+{
+    int rc = tb_db_tx(r->db, tx, c);
+    if (rc > 0)
+        return (void)tb_reply_fail(r, TB_E_CONFLICT, field, "整改已完成");
+    if (rc < 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    ev_rect fresh;
+    if (ev_store_rect_get(r, c->x->id, &fresh) != 0)
+        return tb_reply_err(r, TB_E_INTERNAL, NULL);
+    tb_reply_json(r, 200, ev_rect_json(r, &fresh, true));
+}
+
 static int extend_tx(tb_db *db, void *arg)
 {
     rect_ctx *c = arg;
@@ -308,15 +323,7 @@ static void post_extend(tb_req *r)
         return (void)tb_reply_fail(r, TB_E_CONFLICT, "due_date", "整改已完成");
     if (ev_store_get(r, c.x->evaluation_id, &c.e) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    int rc = tb_db_tx(r->db, extend_tx, &c);
-    if (rc > 0)
-        return (void)tb_reply_fail(r, TB_E_CONFLICT, "due_date", "整改已完成");
-    if (rc < 0)
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    ev_rect fresh;
-    if (ev_store_rect_get(r, c.x->id, &fresh) != 0)
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    tb_reply_json(r, 200, ev_rect_json(r, &fresh, true));
+    rect_write(r, &c, extend_tx, "due_date");
 }
 
 static int complete_tx(tb_db *db, void *arg)
@@ -344,15 +351,7 @@ static void post_complete(tb_req *r)
     if (ev_store_get(r, c.x->evaluation_id, &c.e) != 0)
         return tb_reply_err(r, TB_E_INTERNAL, NULL);
     c.by = staff_name(r);
-    int rc = tb_db_tx(r->db, complete_tx, &c);
-    if (rc > 0)
-        return (void)tb_reply_fail(r, TB_E_CONFLICT, "fix", "整改已完成");
-    if (rc < 0)
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    ev_rect fresh;
-    if (ev_store_rect_get(r, c.x->id, &fresh) != 0)
-        return tb_reply_err(r, TB_E_INTERNAL, NULL);
-    tb_reply_json(r, 200, ev_rect_json(r, &fresh, true));
+    rect_write(r, &c, complete_tx, "fix");
 }
 
 /* ---- aggregates ---- */
